@@ -1,0 +1,109 @@
+# Sourced by every end-to-end test. Starts the real brinkd on a fresh port with
+# a fresh data directory, talks to it with curl, and counts checks.
+#
+#   brinkd_start [-o key=value ...]   start (or restart, same data dir) and wait for /healthz
+#   brinkd_stop | brinkd_kill9        SIGTERM and wait | SIGKILL
+#   api METHOD PATH [BODY] [KEY]      sets STATUS and BODY (KEY defaults to $KEY)
+#   check NAME COMMAND...             one check: passes when COMMAND succeeds
+#   expect_status CODE NAME           check that STATUS is CODE
+#   jqb FILTER                        jq -r FILTER over BODY
+#   register NAME                     registers a tenant, sets KEY and TENANT_ID
+#   finish                            records the counts; call at the end
+set -u
+BUILD=${BUILD:-build}
+BRINKD=${BRINKD:-$BUILD/brinkd}
+BRINK=${BRINK:-$BUILD/brink}
+E2E_PASSED=0
+E2E_FAILED=0
+TEST_NAME=$(basename "$0" .sh)
+DATA_DIR=$(mktemp -d "/tmp/brink-e2e-$TEST_NAME.XXXXXX")
+BRINKD_PID=""
+KEY=""
+STATUS=""
+BODY=""
+
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
+API_PORT=${API_PORT:-$(free_port)}
+export BRINK_URL="http://127.0.0.1:$API_PORT"
+
+brinkd_start() {
+	"$BRINKD" -o data_dir="$DATA_DIR" -o api.port="$API_PORT" -o api.bind=127.0.0.1 \
+		-o log.level=debug "$@" 2>>"$DATA_DIR/brinkd.log" &
+	BRINKD_PID=$!
+	local i
+	for i in $(seq 1 200); do
+		curl -sf "$BRINK_URL/healthz" >/dev/null 2>&1 && return 0
+		kill -0 "$BRINKD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "brinkd did not come up; log:" >&2
+	tail -20 "$DATA_DIR/brinkd.log" >&2
+	return 1
+}
+
+brinkd_stop() {
+	[ -n "$BRINKD_PID" ] || return 0
+	kill -TERM "$BRINKD_PID" 2>/dev/null
+	wait "$BRINKD_PID" 2>/dev/null
+	local rc=$?
+	BRINKD_PID=""
+	return $rc
+}
+
+brinkd_kill9() {
+	[ -n "$BRINKD_PID" ] || return 0
+	kill -KILL "$BRINKD_PID" 2>/dev/null
+	wait "$BRINKD_PID" 2>/dev/null
+	BRINKD_PID=""
+	return 0
+}
+
+api() {
+	local method=$1 path=$2 body=${3:-} key=${4-$KEY}
+	local args=(-s -o "$DATA_DIR/.body" -w '%{http_code}' -X "$method")
+	[ -n "$key" ] && args+=(-H "Authorization: Bearer $key")
+	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+	STATUS=$(curl "${args[@]}" "$BRINK_URL$path")
+	BODY=$(cat "$DATA_DIR/.body")
+}
+
+jqb() { printf '%s' "$BODY" | jq -r "$1"; }
+
+check() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		E2E_PASSED=$((E2E_PASSED + 1))
+		echo "ok   $TEST_NAME: $name"
+	else
+		E2E_FAILED=$((E2E_FAILED + 1))
+		echo "FAIL $TEST_NAME: $name (status=$STATUS body=${BODY:0:300})"
+	fi
+}
+
+expect_status() { check "$2 -> $1" test "$STATUS" = "$1"; }
+
+register() {
+	api POST /v1/tenants "{\"name\":\"$1\"}" ""
+	KEY=$(jqb .key)
+	TENANT_ID=$(jqb .id)
+}
+
+finish() {
+	brinkd_stop
+	[ -n "${E2E_COUNTS:-}" ] && echo "$E2E_PASSED $E2E_FAILED" >>"$E2E_COUNTS"
+	if [ "$E2E_FAILED" -eq 0 ]; then rm -rf "$DATA_DIR"; else echo "kept $DATA_DIR"; fi
+	echo "$TEST_NAME: $E2E_PASSED passed, $E2E_FAILED failed"
+}
+
+cleanup_on_exit() {
+	[ -n "$BRINKD_PID" ] && kill -KILL "$BRINKD_PID" 2>/dev/null
+	return 0
+}
+trap cleanup_on_exit EXIT
