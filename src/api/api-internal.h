@@ -1,0 +1,92 @@
+#ifndef BRINK_API_INTERNAL_H
+#define BRINK_API_INTERNAL_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
+
+#include "api/api.h"
+
+#define API_LATENCY_BUCKETS 14
+
+struct api_metrics {
+	atomic_ullong requests;
+	atomic_ullong by_class[6]; /* 1xx..5xx */
+	atomic_ullong bucket[API_LATENCY_BUCKETS + 1]; /* last: +Inf */
+	atomic_ullong sum_ns;
+};
+
+struct brink_api {
+	struct MHD_Daemon *mhd;
+	struct brink_control *ctl;
+	atomic_size_t max_body;
+	struct api_metrics metrics;
+};
+
+struct api_request {
+	struct brink_api *api;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	const char *param; /* the {id} of the route, NUL-terminated copy below */
+	char param_buf[64];
+	char *body;
+	size_t body_len;
+	bool body_too_large;
+	struct brink_tenant tenant; /* set for authenticated routes */
+	uint64_t start_ns;
+	/* the reply */
+	unsigned status;
+	char *reply; /* malloc'd */
+	size_t reply_len;
+	const char *content_type;
+};
+
+typedef void (*api_handler)(struct api_request *rq);
+
+/* routes.c: finds and runs the route for rq (auth included). */
+void api__dispatch(struct api_request *rq);
+
+/* reply.c */
+void api__reply_json(struct api_request *rq, unsigned status, json_t *body); /* steals body */
+void api__reply_text(struct api_request *rq, unsigned status, const char *type, char *text,
+		     size_t len); /* steals text */
+void api__reply_error(struct api_request *rq, const struct brink_error *err);
+void api__reply_errorf(struct api_request *rq, unsigned status, const char *code, const char *fmt,
+		       ...) BRINK_PRINTF(4, 5);
+void api__reply_no_content(struct api_request *rq);
+
+/* render.c: model records as JSON (new references). */
+json_t *api__tenant_json(const struct brink_tenant *t);
+json_t *api__thing_json(const struct brink_thing *t);
+json_t *api__service_json(const struct brink_service_view *v);
+/* A brink_service_cb that appends the service to the json array ctx. */
+void api__service_append(void *ctx, const struct brink_service_view *v);
+/* A brink_service_cb that sets *(json_t **)ctx to the service. */
+void api__service_set(void *ctx, const struct brink_service_view *v);
+
+/* metrics.c */
+void api__metrics_record(struct api_metrics *m, unsigned status, uint64_t elapsed_ns);
+void api__metrics_handler(struct api_request *rq);
+
+/* handlers, one file per resource */
+void api__tenant_create(struct api_request *rq);
+void api__tenant_get(struct api_request *rq);
+void api__tenant_delete(struct api_request *rq);
+void api__tenant_rotate_key(struct api_request *rq);
+void api__thing_create(struct api_request *rq);
+void api__thing_list(struct api_request *rq);
+void api__thing_get(struct api_request *rq);
+void api__thing_delete(struct api_request *rq);
+void api__service_create(struct api_request *rq);
+void api__service_list(struct api_request *rq);
+void api__service_get(struct api_request *rq);
+void api__service_delete(struct api_request *rq);
+void api__service_stop(struct api_request *rq);
+void api__service_start(struct api_request *rq);
+void api__system_get(struct api_request *rq);
+void api__healthz(struct api_request *rq);
+
+uint64_t api__now_ns(void);
+
+#endif

@@ -1,0 +1,92 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api-internal.h"
+
+struct route {
+	const char *method;
+	const char *pattern; /* "*" matches one path segment: the {id} */
+	api_handler handler;
+	bool auth;
+};
+
+static const struct route routes[] = {
+	{"POST", "/v1/tenants", api__tenant_create, false},
+	{"GET", "/v1/tenant", api__tenant_get, true},
+	{"DELETE", "/v1/tenant", api__tenant_delete, true},
+	{"POST", "/v1/tenant/key", api__tenant_rotate_key, true},
+	{"POST", "/v1/things", api__thing_create, true},
+	{"GET", "/v1/things", api__thing_list, true},
+	{"GET", "/v1/things/*", api__thing_get, true},
+	{"DELETE", "/v1/things/*", api__thing_delete, true},
+	{"POST", "/v1/services", api__service_create, true},
+	{"GET", "/v1/services", api__service_list, true},
+	{"GET", "/v1/services/*", api__service_get, true},
+	{"DELETE", "/v1/services/*", api__service_delete, true},
+	{"POST", "/v1/services/*/stop", api__service_stop, true},
+	{"POST", "/v1/services/*/start", api__service_start, true},
+	{"GET", "/v1/system", api__system_get, true},
+	{"GET", "/healthz", api__healthz, false},
+	{"GET", "/metrics", api__metrics_handler, false},
+};
+
+/* Matches path against pattern; on a match copies the "*" segment to param. */
+static bool match(const char *pattern, const char *path, char *param, size_t plen)
+{
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			size_t n = strcspn(path, "/");
+			if (n == 0 || n >= plen)
+				return false;
+			memcpy(param, path, n);
+			param[n] = '\0';
+			path += n;
+			pattern++;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static bool authenticate(struct api_request *rq)
+{
+	const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	struct brink_error *err = NULL;
+	if (!h || strncmp(h, "Bearer ", 7) != 0) {
+		api__reply_errorf(rq, 401, "unauthorized",
+				  "missing key: send the header 'Authorization: Bearer <key>'");
+		return false;
+	}
+	if (brink_control_auth(rq->api->ctl, h + 7, &rq->tenant, &err) < 0) {
+		api__reply_error(rq, err);
+		brink_error_free(&err);
+		return false;
+	}
+	return true;
+}
+
+void api__dispatch(struct api_request *rq)
+{
+	bool path_known = false;
+	for (size_t i = 0; i < BRINK_ARRAY_SIZE(routes); i++) {
+		const struct route *r = &routes[i];
+		if (!match(r->pattern, rq->path, rq->param_buf, sizeof(rq->param_buf)))
+			continue;
+		path_known = true;
+		if (strcmp(r->method, rq->method) != 0)
+			continue;
+		rq->param = rq->param_buf;
+		if (r->auth && !authenticate(rq))
+			return;
+		r->handler(rq);
+		return;
+	}
+	if (path_known)
+		api__reply_errorf(rq, 405, "method_not_allowed", "%s is not allowed on %s",
+				  rq->method, rq->path);
+	else
+		api__reply_errorf(rq, 404, "not_found", "no such resource: %.200s", rq->path);
+}

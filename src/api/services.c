@@ -1,0 +1,71 @@
+#include "api/api-internal.h"
+#include "api/body.h"
+
+static void reply_failure(struct api_request *rq, struct brink_error *err)
+{
+	api__reply_error(rq, err);
+	brink_error_free(&err);
+}
+
+void api__service_create(struct api_request *rq)
+{
+	struct brink_spec spec;
+	struct brink_error *err = NULL;
+	json_t *o = NULL;
+	char msg[256];
+	if (brink_body_service(rq->body, rq->body_len, &spec, msg, sizeof(msg)) != BRINK_BODY_OK) {
+		api__reply_errorf(rq, 400, "invalid_request", "%s", msg);
+		return;
+	}
+	if (brink_control_service_create(rq->api->ctl, rq->tenant.id, &spec, api__service_set, &o,
+					 &err) < 0)
+		return reply_failure(rq, err);
+	api__reply_json(rq, 201, o);
+}
+
+void api__service_list(struct api_request *rq)
+{
+	json_t *arr = json_array();
+	struct brink_error *err = NULL;
+	if (brink_control_service_list(rq->api->ctl, rq->tenant.id, api__service_append, arr,
+				       &err) < 0) {
+		json_decref(arr);
+		return reply_failure(rq, err);
+	}
+	api__reply_json(rq, 200, json_pack("{s:o}", "services", arr));
+}
+
+typedef int (*service_action)(struct brink_control *, const char *, const char *,
+			      brink_service_cb, void *, struct brink_error **);
+
+static void act(struct api_request *rq, service_action fn)
+{
+	struct brink_error *err = NULL;
+	json_t *o = NULL;
+	if (fn(rq->api->ctl, rq->tenant.id, rq->param, api__service_set, &o, &err) < 0)
+		return reply_failure(rq, err);
+	api__reply_json(rq, 200, o);
+}
+
+void api__service_get(struct api_request *rq)
+{
+	act(rq, brink_control_service_get);
+}
+
+void api__service_stop(struct api_request *rq)
+{
+	act(rq, brink_control_service_stop);
+}
+
+void api__service_start(struct api_request *rq)
+{
+	act(rq, brink_control_service_start);
+}
+
+void api__service_delete(struct api_request *rq)
+{
+	struct brink_error *err = NULL;
+	if (brink_control_service_delete(rq->api->ctl, rq->tenant.id, rq->param, &err) < 0)
+		return reply_failure(rq, err);
+	api__reply_no_content(rq);
+}

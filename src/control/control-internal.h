@@ -1,0 +1,62 @@
+#ifndef BRINK_CONTROL_INTERNAL_H
+#define BRINK_CONTROL_INTERNAL_H
+
+#include <pthread.h>
+#include <uthash.h>
+
+#include "control/control.h"
+#include "runtime/runtime.h"
+#include "sched/alloc.h"
+
+struct ctl_runtime {
+	const struct brink_runtime_ops *ops;
+	struct brink_runtime *rt; /* NULL when unavailable */
+	char reason[256];         /* why unavailable */
+};
+
+struct ctl_service {
+	uint64_t key; /* the id as a number; the hash key */
+	struct brink_service_rec rec;
+	struct ctl_runtime *runtime;
+	struct brink_unit *unit; /* non-NULL while placed */
+	UT_hash_handle hh;       /* iteration follows creation order */
+};
+
+struct brink_control {
+	pthread_mutex_t lock;
+	struct brink_config cfg;
+	struct brink_store *st;
+	struct brink_alloc *alloc;
+	struct ctl_runtime runtimes[8];
+	size_t nruntimes;
+	struct ctl_service *services; /* uthash by key */
+};
+
+/* secret.c: random ids and keys, key hashes, password hashes. */
+void control__new_id(brink_id out);
+void control__new_key(brink_key out);
+void control__key_hash(const char *key, uint8_t out[BRINK_KEY_HASH_LEN]);
+int control__password_hash(const char *password, char *out, size_t outlen,
+			   struct brink_error **err);
+
+/* cpu.c: allocator decisions carried out. */
+int control__cpu_admit(struct brink_control *ctl, struct ctl_service *s, struct brink_error **err);
+void control__cpu_release(struct brink_control *ctl, struct ctl_service *s);
+/* Recomputes and pushes every changed assignment to running units except
+ * `skip` (in parallel when there are many). */
+void control__cpu_rebalance(struct brink_control *ctl, const struct ctl_service *skip);
+double control__cpu_assigned(struct brink_control *ctl, const struct ctl_service *s);
+
+/* service.c */
+struct ctl_service *control__service_find(struct brink_control *ctl, const char *tenant_id,
+					  const char *id);
+/* Places a service whose allocation is admitted; on failure the service is
+ * left failed with the reason and its allocation released. */
+int control__service_place(struct brink_control *ctl, struct ctl_service *s,
+			   struct brink_error **err);
+/* Stops the unit if placed, releases the CPU, frees nothing. */
+void control__service_unplace(struct brink_control *ctl, struct ctl_service *s);
+void control__service_free(struct ctl_service *s);
+void control__on_exit(void *ctx, uint64_t unit_id, const char *reason);
+
+#endif

@@ -1,0 +1,102 @@
+/* The control plane: tenants, things and services, their lifecycle, the CPU
+ * allocator's decisions and the runtimes that carry them out. The API calls
+ * only this; this calls the store, the allocator and runtime drivers.
+ *
+ * All functions are thread-safe (one lock). Functions that return int return
+ * 0 or -1 with *err set. Functions that take a `cb` call it once per record,
+ * under the lock, with borrowed records (render them, do not keep them). */
+#ifndef BRINK_CONTROL_H
+#define BRINK_CONTROL_H
+
+#include "brink/error.h"
+#include "brink/model.h"
+#include "core/config.h"
+#include "store/store.h"
+
+struct brink_control;
+
+/* A secret shown once: 32 characters of base64url (192 random bits). */
+#define BRINK_KEY_LEN 32
+typedef char brink_key[BRINK_KEY_LEN + 1];
+
+/* What a service looks like to a reader: the record plus live figures. */
+struct brink_service_view {
+	const struct brink_service_rec *rec;
+	double assigned; /* cores now; 0 when not running */
+	int pid;         /* the unit's main process, 0 if none */
+	double worker_cpu;
+};
+
+typedef void (*brink_service_cb)(void *ctx, const struct brink_service_view *v);
+typedef int (*brink_thing_cb)(void *ctx, const struct brink_thing *t);
+
+struct brink_system {
+	double capacity, assigned, sum_min;
+	int64_t tenants;
+	size_t services;
+	size_t by_state[BRINK_STATE_FAILED + 1];
+	size_t nruntimes;
+	struct {
+		const char *name;
+		bool available;
+		const char *reason;
+	} runtimes[8];
+};
+
+/* Creates the control plane over an open store (borrowed; must outlive it). */
+int brink_control_new(const struct brink_config *cfg, struct brink_store *st,
+		      struct brink_control **out, struct brink_error **err);
+/* Reconciles with reality: reaps what earlier runs left, then starts every
+ * service whose desired state is running. */
+int brink_control_start(struct brink_control *ctl, struct brink_error **err);
+/* Stops every unit (their desired state stays stored) and frees everything. */
+void brink_control_free(struct brink_control *ctl);
+/* Applies the reloadable keys of cfg (capacity, defaults). */
+int brink_control_reload(struct brink_control *ctl, const struct brink_config *cfg,
+			 struct brink_error **err);
+
+/* Tenants. register: CONFLICT when the name is taken; key_out gets the key. */
+int brink_control_register(struct brink_control *ctl, const char *name, const char *password,
+			   struct brink_tenant *out, brink_key key_out, struct brink_error **err);
+/* UNAUTHORIZED unless key is a current key of some tenant. */
+int brink_control_auth(struct brink_control *ctl, const char *key, struct brink_tenant *out,
+		       struct brink_error **err);
+int brink_control_rotate_key(struct brink_control *ctl, const char *tenant_id, brink_key key_out,
+			     struct brink_error **err);
+/* Stops and removes every service of the tenant, then deletes it with its
+ * keys, things and services in one transaction. */
+int brink_control_unsubscribe(struct brink_control *ctl, const char *tenant_id,
+			      struct brink_error **err);
+
+/* Things, scoped by tenant. */
+int brink_control_thing_create(struct brink_control *ctl, const char *tenant_id, const char *name,
+			       const char *info, struct brink_thing *out, brink_key key_out,
+			       struct brink_error **err);
+int brink_control_thing_get(struct brink_control *ctl, const char *tenant_id, const char *id,
+			    struct brink_thing *out, struct brink_error **err);
+int brink_control_thing_list(struct brink_control *ctl, const char *tenant_id, brink_thing_cb cb,
+			     void *ctx, struct brink_error **err);
+int brink_control_thing_delete(struct brink_control *ctl, const char *tenant_id, const char *id,
+			       struct brink_error **err);
+
+/* Services, scoped by tenant. create takes ownership of spec's arrays (the
+ * spec is emptied) whether it succeeds or not. */
+int brink_control_service_create(struct brink_control *ctl, const char *tenant_id,
+				 struct brink_spec *spec, brink_service_cb cb, void *ctx,
+				 struct brink_error **err);
+int brink_control_service_get(struct brink_control *ctl, const char *tenant_id, const char *id,
+			      brink_service_cb cb, void *ctx, struct brink_error **err);
+int brink_control_service_list(struct brink_control *ctl, const char *tenant_id,
+			       brink_service_cb cb, void *ctx, struct brink_error **err);
+int brink_control_service_stop(struct brink_control *ctl, const char *tenant_id, const char *id,
+			       brink_service_cb cb, void *ctx, struct brink_error **err);
+int brink_control_service_start(struct brink_control *ctl, const char *tenant_id, const char *id,
+				brink_service_cb cb, void *ctx, struct brink_error **err);
+int brink_control_service_delete(struct brink_control *ctl, const char *tenant_id, const char *id,
+				 struct brink_error **err);
+
+/* Figures for /v1/system and /metrics. */
+int brink_control_system(struct brink_control *ctl, struct brink_system *out,
+			 struct brink_error **err);
+
+#endif

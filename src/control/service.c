@@ -1,0 +1,305 @@
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "brink/log.h"
+#include "control/control-internal.h"
+
+struct ctl_service *control__service_find(struct brink_control *ctl, const char *tenant_id,
+					  const char *id)
+{
+	struct ctl_service *s;
+	if (!brink_id_valid(id))
+		return NULL;
+	uint64_t key = brink_id_to_u64(id);
+	HASH_FIND(hh, ctl->services, &key, sizeof(key), s);
+	/* another tenant's service is exactly as absent as one that never was */
+	return s && strcmp(s->rec.tenant_id, tenant_id) == 0 ? s : NULL;
+}
+
+void control__service_free(struct ctl_service *s)
+{
+	if (!s)
+		return;
+	brink_spec_free(&s->rec.spec);
+	free(s);
+}
+
+static void set_failed(struct ctl_service *s, const char *reason)
+{
+	s->rec.state = BRINK_STATE_FAILED;
+	snprintf(s->rec.reason, sizeof(s->rec.reason), "%s", reason);
+}
+
+int control__service_place(struct brink_control *ctl, struct ctl_service *s,
+			   struct brink_error **err)
+{
+	struct ctl_runtime *r = s->runtime;
+	struct brink_unit_spec us = {
+		.id = s->key,
+		.tenant = s->rec.tenant_id,
+		.kind = brink_kind_name(s->rec.spec.kind),
+		.cpu = brink_alloc_assigned(ctl->alloc, s->key),
+		.memory_bytes = (uint64_t)s->rec.spec.memory_mb << 20,
+	};
+	if (!r->rt) {
+		brink_error_make(err, BRINK_E_UNAVAILABLE, "runtime %s is not available: %s",
+				 r->ops->name, r->reason);
+	} else if (r->ops->start(r->rt, &us, &s->unit, err) == 0) {
+		s->rec.state = BRINK_STATE_RUNNING;
+		s->rec.reason[0] = '\0';
+		return 0;
+	}
+	s->unit = NULL;
+	set_failed(s, (*err)->msg);
+	control__cpu_release(ctl, s);
+	control__cpu_rebalance(ctl, NULL);
+	log_warn("service %s failed to start: %s", s->rec.id, (*err)->msg);
+	return -1;
+}
+
+void control__service_unplace(struct brink_control *ctl, struct ctl_service *s)
+{
+	struct brink_error *err = NULL;
+	if (s->unit && s->runtime->ops->stop(s->runtime->rt, s->unit, &err) < 0) {
+		log_warn("service %s: stopping: %s", s->rec.id, err->msg);
+		brink_error_free(&err);
+	}
+	if (s->unit)
+		control__cpu_release(ctl, s);
+	s->unit = NULL;
+}
+
+static void render(struct brink_control *ctl, struct ctl_service *s, brink_service_cb cb, void *ctx)
+{
+	struct brink_service_view v = {.rec = &s->rec, .assigned = control__cpu_assigned(ctl, s)};
+	struct brink_unit_info info;
+	if (s->unit && s->runtime->ops->info &&
+	    s->runtime->ops->info(s->runtime->rt, s->unit, &info, NULL) == 0) {
+		v.pid = info.pid;
+		v.worker_cpu = info.worker_cpu;
+	}
+	cb(ctx, &v);
+}
+
+static struct ctl_runtime *find_runtime(struct brink_control *ctl, const char *name)
+{
+	for (size_t i = 0; i < ctl->nruntimes; i++)
+		if (strcmp(ctl->runtimes[i].ops->name, name) == 0)
+			return &ctl->runtimes[i];
+	return NULL;
+}
+
+/* Checks what the body parser cannot: the runtime, the things, the kind's needs. */
+static int check_spec(struct brink_control *ctl, const char *tenant_id, struct brink_spec *sp,
+		      struct ctl_runtime **rt, struct brink_error **err)
+{
+	if (!sp->runtime[0])
+		snprintf(sp->runtime, sizeof(sp->runtime), "%s", ctl->cfg.runtime_default);
+	if (!sp->memory_mb)
+		sp->memory_mb = ctl->cfg.service_memory_mb;
+	if (sp->kind == BRINK_KIND_CUSTOM && strcmp(sp->runtime, "sandbox") == 0)
+		return brink_error_make(err, BRINK_E_INVALID,
+					"custom services run an image: they need runtime docker");
+	*rt = find_runtime(ctl, sp->runtime);
+	if (!*rt)
+		return brink_error_make(err, BRINK_E_UNAVAILABLE,
+					"runtime %s is not available on this gateway", sp->runtime);
+	if (!(*rt)->rt)
+		return brink_error_make(err, BRINK_E_UNAVAILABLE, "runtime %s is not available: %s",
+					sp->runtime, (*rt)->reason);
+	for (size_t i = 0; i < sp->nthings; i++) {
+		struct brink_thing t;
+		if (brink_store_thing_get(ctl->st, tenant_id, sp->things[i], &t, err) < 0)
+			return -1;
+	}
+	if ((int)HASH_COUNT(ctl->services) >= ctl->cfg.services_max)
+		return brink_error_make(err, BRINK_E_CONFLICT, "this gateway holds at most %d services",
+					ctl->cfg.services_max);
+	return 0;
+}
+
+static struct ctl_service *service_new(const char *tenant_id, struct brink_spec *spec,
+				       struct ctl_runtime *rt)
+{
+	struct ctl_service *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	do
+		control__new_id(s->rec.id);
+	while (brink_id_to_u64(s->rec.id) == 0);
+	s->key = brink_id_to_u64(s->rec.id);
+	snprintf(s->rec.tenant_id, sizeof(s->rec.tenant_id), "%s", tenant_id);
+	s->rec.spec = *spec;
+	memset(spec, 0, sizeof(*spec)); /* arrays now belong to s */
+	s->rec.desired_running = true;
+	s->rec.state = BRINK_STATE_PENDING;
+	s->rec.created = (int64_t)time(NULL);
+	s->runtime = rt;
+	return s;
+}
+
+static int create_locked(struct brink_control *ctl, const char *tenant_id, struct brink_spec *spec,
+			 brink_service_cb cb, void *ctx, struct brink_error **err)
+{
+	struct ctl_runtime *rt;
+	if (check_spec(ctl, tenant_id, spec, &rt, err) < 0)
+		return -1;
+	struct ctl_service *s = service_new(tenant_id, spec, rt);
+	if (!s)
+		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
+	if (control__cpu_admit(ctl, s, err) < 0) {
+		control__service_free(s);
+		return -1;
+	}
+	HASH_ADD(hh, ctl->services, key, sizeof(uint64_t), s);
+	control__cpu_rebalance(ctl, s); /* others shrink before the new one starts */
+	struct brink_error *place_err = NULL;
+	if (control__service_place(ctl, s, &place_err) < 0) {
+		s->rec.desired_running = false; /* reported as state failed with its reason */
+		brink_error_free(&place_err);
+	}
+	if (brink_store_service_insert(ctl->st, &s->rec, err) < 0) {
+		HASH_DEL(ctl->services, s);
+		control__service_unplace(ctl, s);
+		control__cpu_rebalance(ctl, NULL);
+		control__service_free(s);
+		return -1;
+	}
+	render(ctl, s, cb, ctx);
+	return 0;
+}
+
+int brink_control_service_create(struct brink_control *ctl, const char *tenant_id,
+				 struct brink_spec *spec, brink_service_cb cb, void *ctx,
+				 struct brink_error **err)
+{
+	pthread_mutex_lock(&ctl->lock);
+	int rc = create_locked(ctl, tenant_id, spec, cb, ctx, err);
+	pthread_mutex_unlock(&ctl->lock);
+	brink_spec_free(spec);
+	return rc;
+}
+
+int brink_control_service_get(struct brink_control *ctl, const char *tenant_id, const char *id,
+			      brink_service_cb cb, void *ctx, struct brink_error **err)
+{
+	int rc = 0;
+	pthread_mutex_lock(&ctl->lock);
+	struct ctl_service *s = control__service_find(ctl, tenant_id, id);
+	if (s)
+		render(ctl, s, cb, ctx);
+	else
+		rc = brink_error_make(err, BRINK_E_NOT_FOUND, "no service with id %s", id);
+	pthread_mutex_unlock(&ctl->lock);
+	return rc;
+}
+
+int brink_control_service_list(struct brink_control *ctl, const char *tenant_id,
+			       brink_service_cb cb, void *ctx, struct brink_error **err)
+{
+	(void)err;
+	pthread_mutex_lock(&ctl->lock);
+	for (struct ctl_service *s = ctl->services; s; s = s->hh.next)
+		if (strcmp(s->rec.tenant_id, tenant_id) == 0)
+			render(ctl, s, cb, ctx);
+	pthread_mutex_unlock(&ctl->lock);
+	return 0;
+}
+
+static int persist_state(struct brink_control *ctl, struct ctl_service *s,
+			 struct brink_error **err)
+{
+	return brink_store_service_set_state(ctl->st, s->rec.id, s->rec.desired_running,
+					     s->rec.state, s->rec.reason, err);
+}
+
+static int stop_locked(struct brink_control *ctl, struct ctl_service *s, struct brink_error **err)
+{
+	if (s->rec.state == BRINK_STATE_STOPPED)
+		return 0; /* stopping a stopped service is a no-op */
+	control__service_unplace(ctl, s);
+	control__cpu_rebalance(ctl, NULL);
+	s->rec.state = BRINK_STATE_STOPPED;
+	s->rec.desired_running = false;
+	s->rec.reason[0] = '\0';
+	return persist_state(ctl, s, err);
+}
+
+static int start_locked(struct brink_control *ctl, struct ctl_service *s, struct brink_error **err)
+{
+	if (s->rec.state == BRINK_STATE_RUNNING)
+		return 0;
+	if (control__cpu_admit(ctl, s, err) < 0)
+		return -1;
+	control__cpu_rebalance(ctl, s);
+	struct brink_error *place_err = NULL;
+	s->rec.desired_running = control__service_place(ctl, s, &place_err) == 0;
+	brink_error_free(&place_err);
+	return persist_state(ctl, s, err);
+}
+
+static int act(struct brink_control *ctl, const char *tenant_id, const char *id,
+	       int (*fn)(struct brink_control *, struct ctl_service *, struct brink_error **),
+	       brink_service_cb cb, void *ctx, struct brink_error **err)
+{
+	int rc;
+	pthread_mutex_lock(&ctl->lock);
+	struct ctl_service *s = control__service_find(ctl, tenant_id, id);
+	if (!s)
+		rc = brink_error_make(err, BRINK_E_NOT_FOUND, "no service with id %s", id);
+	else if ((rc = fn(ctl, s, err)) == 0 && cb)
+		render(ctl, s, cb, ctx);
+	pthread_mutex_unlock(&ctl->lock);
+	return rc;
+}
+
+int brink_control_service_stop(struct brink_control *ctl, const char *tenant_id, const char *id,
+			       brink_service_cb cb, void *ctx, struct brink_error **err)
+{
+	return act(ctl, tenant_id, id, stop_locked, cb, ctx, err);
+}
+
+int brink_control_service_start(struct brink_control *ctl, const char *tenant_id, const char *id,
+				brink_service_cb cb, void *ctx, struct brink_error **err)
+{
+	return act(ctl, tenant_id, id, start_locked, cb, ctx, err);
+}
+
+static int delete_locked(struct brink_control *ctl, struct ctl_service *s, struct brink_error **err)
+{
+	if (brink_store_service_delete(ctl->st, s->rec.id, err) < 0)
+		return -1;
+	HASH_DEL(ctl->services, s);
+	control__service_unplace(ctl, s);
+	control__cpu_rebalance(ctl, NULL);
+	control__service_free(s);
+	return 0;
+}
+
+int brink_control_service_delete(struct brink_control *ctl, const char *tenant_id, const char *id,
+				 struct brink_error **err)
+{
+	return act(ctl, tenant_id, id, delete_locked, NULL, NULL, err);
+}
+
+void control__on_exit(void *ctx, uint64_t unit_id, const char *reason)
+{
+	struct brink_control *ctl = ctx;
+	struct ctl_service *s;
+	struct brink_error *err = NULL;
+	pthread_mutex_lock(&ctl->lock);
+	HASH_FIND(hh, ctl->services, &unit_id, sizeof(unit_id), s);
+	if (s && s->unit) {
+		log_warn("service %s: %s", s->rec.id, reason);
+		control__service_unplace(ctl, s);
+		control__cpu_rebalance(ctl, NULL);
+		set_failed(s, reason);
+		s->rec.desired_running = false;
+		if (persist_state(ctl, s, &err) < 0) {
+			log_error("service %s: %s", s->rec.id, err->msg);
+			brink_error_free(&err);
+		}
+	}
+	pthread_mutex_unlock(&ctl->lock);
+}

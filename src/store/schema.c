@@ -1,0 +1,35 @@
+/* Numbered migrations: migration i brings the schema from version i to i + 1.
+ * Never edit one that has shipped; append a new one. */
+#include "store/store-internal.h"
+
+const char *const store__migrations[] = {
+	/* 1: tenants, keys, things, services */
+	"CREATE TABLE tenants ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, pw_hash TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE tenant_keys ("
+	"  hash BLOB PRIMARY KEY,"
+	"  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX tenant_keys_tenant ON tenant_keys(tenant_id);"
+	"CREATE TABLE things ("
+	"  id TEXT PRIMARY KEY,"
+	"  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL, info TEXT NOT NULL DEFAULT '', key_hash BLOB NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0,"
+	"  seq INTEGER NOT NULL,"
+	"  UNIQUE (tenant_id, name));"
+	"CREATE INDEX things_tenant ON things(tenant_id, seq);"
+	"CREATE TABLE services ("
+	"  id TEXT PRIMARY KEY,"
+	"  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL, name TEXT NOT NULL, runtime TEXT NOT NULL,"
+	"  cpu_min REAL NOT NULL, cpu_max REAL NOT NULL, memory_mb INTEGER NOT NULL,"
+	"  all_things INTEGER NOT NULL, things TEXT NOT NULL,"
+	"  model TEXT NOT NULL, columns TEXT NOT NULL, mode TEXT NOT NULL, batch INTEGER NOT NULL,"
+	"  image TEXT NOT NULL, container_ports TEXT NOT NULL,"
+	"  desired TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,"
+	"  created INTEGER NOT NULL, seq INTEGER NOT NULL);"
+	"CREATE INDEX services_tenant ON services(tenant_id);",
+	NULL,
+};
