@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libseccomp-dev
 libcurl4-openssl-dev libcmocka-dev uthash-dev
-curl jq sqlite3 procps util-linux iproute2"
+curl jq sqlite3 procps util-linux iproute2 wrk"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,108 @@
+/* Client side of bench-api.sh: times brinkd's REST API over one kept-alive
+ * connection (libcurl).
+ *
+ *   api_bench start URL KEY N      POST /v1/services N times: request -> reply,
+ *                                  which brinkd sends once the worker is ready
+ *   api_bench get FULL_URL KEY N   GET FULL_URL N times
+ *   api_bench create URL KEY N     creates N services (min 0) without timing
+ *
+ * Prints "p50_us p99_us mean_us" (or nothing for create). */
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct sink {
+	size_t len;
+};
+
+static size_t discard(char *p, size_t sz, size_t n, void *ctx)
+{
+	(void)p;
+	((struct sink *)ctx)->len += sz * n;
+	return sz * n;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static CURL *client(const char *key, struct curl_slist **hdrs, struct sink *sink)
+{
+	char auth[128];
+	CURL *c = curl_easy_init();
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+	*hdrs = curl_slist_append(NULL, auth);
+	*hdrs = curl_slist_append(*hdrs, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+	return c;
+}
+
+static int request(CURL *c, const char *url, const char *body)
+{
+	long status = 0;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	else
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	if (curl_easy_perform(c) != CURLE_OK)
+		return -1;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	return (int)status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 5) {
+		fprintf(stderr, "usage: api_bench start|create URL KEY N | get FULL_URL KEY N\n");
+		return 2;
+	}
+	const char *mode = argv[1];
+	int n = atoi(argv[4]);
+	char url[256];
+	struct sink sink = {0};
+	struct curl_slist *hdrs;
+	const char *body = "{\"kind\":\"forward\",\"cpu\":{\"min\":0,\"max\":0.01},\"memory_mb\":16}";
+	bool is_list = strcmp(mode, "get") == 0;
+	snprintf(url, sizeof(url), "%s%s", argv[2], is_list ? "" : "/v1/services");
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURL *c = client(argv[3], &hdrs, &sink);
+	double *t = calloc((size_t)n, sizeof(double));
+	for (int i = 0; i < n; i++) {
+		double t0 = now_us();
+		int st = request(c, url, is_list ? NULL : body);
+		t[i] = now_us() - t0;
+		if (st != (is_list ? 200 : 201)) {
+			fprintf(stderr, "api_bench: request %d answered %d\n", i, st);
+			return 1;
+		}
+	}
+	if (strcmp(mode, "create") != 0) {
+		double sum = 0;
+		for (int i = 0; i < n; i++)
+			sum += t[i];
+		qsort(t, (size_t)n, sizeof(double), cmp);
+		printf("%.1f %.1f %.1f %zu\n", t[n / 2], t[(n * 99) / 100], sum / n,
+		       sink.len / (size_t)n);
+	}
+	free(t);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	curl_global_cleanup();
+	return 0;
+}
