@@ -142,11 +142,11 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	api->mhd = MHD_start_daemon(
-		flags, (uint16_t)cfg->api_port, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR,
+		flags, (uint16_t)cfg->api_port, NULL, NULL, on_request, api,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
 		(struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->api_threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
 	if (!api->mhd) {
 		free(api);
 		return brink_error_make(err, BRINK_E_UNAVAILABLE,

@@ -16,7 +16,7 @@ void api__reply_text(struct api_request *rq, unsigned status, const char *type, 
 
 void api__reply_json(struct api_request *rq, unsigned status, json_t *body)
 {
-	char *text = json_dumps(body, JSON_COMPACT);
+	char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
 	json_decref(body);
 	if (!text) {
 		api__reply_text(rq, 500, "application/json",

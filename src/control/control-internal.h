@@ -17,7 +17,7 @@ struct ctl_runtime {
 struct ctl_service {
 	uint64_t key; /* the id as a number; the hash key */
 	struct brink_service_rec rec;
-	struct ctl_runtime *runtime;
+	struct ctl_runtime *runtime; /* NULL: its runtime is not compiled in */
 	struct brink_unit *unit; /* non-NULL while placed */
 	UT_hash_handle hh;       /* iteration follows creation order */
 };
@@ -48,6 +48,8 @@ void control__cpu_rebalance(struct brink_control *ctl, const struct ctl_service 
 double control__cpu_assigned(struct brink_control *ctl, const struct ctl_service *s);
 
 /* service.c */
+/* The runtime named `name`, or NULL when none is compiled in. */
+struct ctl_runtime *control__runtime_find(struct brink_control *ctl, const char *name);
 struct ctl_service *control__service_find(struct brink_control *ctl, const char *tenant_id,
 					  const char *id);
 /* Places a service whose allocation is admitted; on failure the service is

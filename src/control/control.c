@@ -100,6 +100,7 @@ static int load_service(void *arg, const struct brink_service_rec *rec)
 		return -1;
 	}
 	s->key = brink_id_to_u64(rec->id);
+	s->runtime = control__runtime_find(ctl, rec->spec.runtime);
 	if (s->rec.state == BRINK_STATE_RUNNING || s->rec.state == BRINK_STATE_PENDING)
 		s->rec.state = BRINK_STATE_PENDING; /* until placed again below */
 	HASH_ADD(hh, ctl->services, key, sizeof(uint64_t), s);

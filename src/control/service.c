@@ -42,9 +42,9 @@ int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 		.cpu = brink_alloc_assigned(ctl->alloc, s->key),
 		.memory_bytes = (uint64_t)s->rec.spec.memory_mb << 20,
 	};
-	if (!r->rt) {
-		brink_error_make(err, BRINK_E_UNAVAILABLE, "runtime %s is not available: %s",
-				 r->ops->name, r->reason);
+	if (!r || !r->rt) {
+		brink_error_make(err, BRINK_E_UNAVAILABLE, "runtime %s is not available%s%s",
+				 s->rec.spec.runtime, r ? ": " : " on this gateway", r ? r->reason : "");
 	} else if (r->ops->start(r->rt, &us, &s->unit, err) == 0) {
 		s->rec.state = BRINK_STATE_RUNNING;
 		s->rec.reason[0] = '\0';
@@ -82,7 +82,7 @@ static void render(struct brink_control *ctl, struct ctl_service *s, brink_servi
 	cb(ctx, &v);
 }
 
-static struct ctl_runtime *find_runtime(struct brink_control *ctl, const char *name)
+struct ctl_runtime *control__runtime_find(struct brink_control *ctl, const char *name)
 {
 	for (size_t i = 0; i < ctl->nruntimes; i++)
 		if (strcmp(ctl->runtimes[i].ops->name, name) == 0)
@@ -101,7 +101,7 @@ static int check_spec(struct brink_control *ctl, const char *tenant_id, struct b
 	if (sp->kind == BRINK_KIND_CUSTOM && strcmp(sp->runtime, "sandbox") == 0)
 		return brink_error_make(err, BRINK_E_INVALID,
 					"custom services run an image: they need runtime docker");
-	*rt = find_runtime(ctl, sp->runtime);
+	*rt = control__runtime_find(ctl, sp->runtime);
 	if (!*rt)
 		return brink_error_make(err, BRINK_E_UNAVAILABLE,
 					"runtime %s is not available on this gateway", sp->runtime);

@@ -7,6 +7,7 @@
 #   check NAME COMMAND...             one check: passes when COMMAND succeeds
 #   expect_status CODE NAME           check that STATUS is CODE
 #   jqb FILTER                        jq -r FILTER over BODY
+#   alive PID                         the process exists and is not a zombie
 #   register NAME                     registers a tenant, sets KEY and TENANT_ID
 #   finish                            records the counts; call at the end
 set -u
@@ -72,6 +73,9 @@ api() {
 	STATUS=$(curl "${args[@]}" "$BRINK_URL$path")
 	BODY=$(cat "$DATA_DIR/.body")
 }
+
+# a process that exists and is not a zombie (PID 1 here may be slow to reap)
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 jqb() { printf '%s' "$BODY" | jq -r "$1"; }
 

@@ -18,7 +18,7 @@ S3=$(jqb .id)
 OLD3=$(jqb .worker.pid)
 brinkd_kill9 # the instant after the last reply
 sleep 0.2
-check "workers die with brinkd (no orphans)" bash -c "! kill -0 $OLD1 2>/dev/null && ! kill -0 $OLD3 2>/dev/null"
+check "workers die with brinkd (no orphans)" eval "! alive $OLD1 && ! alive $OLD3"
 
 brinkd_start -o cpu.capacity=1.5
 api GET /v1/tenant

@@ -24,7 +24,7 @@ P1=$(jqb .worker.pid)
 check "state running" test "$(jqb .state)" = running
 check "runtime sandbox" test "$(jqb .runtime)" = sandbox
 check "alone it gets its max" test "$(jqb .cpu.assigned)" = 1
-check "the worker process exists" kill -0 "$P1"
+check "the worker process exists" alive "$P1"
 check "worker in its own pid namespace" test "$(readlink /proc/$P1/ns/pid)" != "$(readlink /proc/self/ns/pid)"
 check "worker in its own net namespace" test "$(readlink /proc/$P1/ns/net)" != "$(readlink /proc/self/ns/net)"
 check "worker in its own mount namespace" test "$(readlink /proc/$P1/ns/mnt)" != "$(readlink /proc/self/ns/mnt)"
@@ -56,7 +56,7 @@ api POST "/v1/services/$S2/stop"
 expect_status 200 "stop a service"
 check "state stopped, assigned 0" test "$(jqb '.state + " " + (.cpu.assigned|tostring)')" = "stopped 0"
 sleep 0.2
-check "its worker is gone" bash -c "! kill -0 $P2 2>/dev/null"
+check "its worker is gone" eval "! alive $P2"
 api GET "/v1/services/$S1"
 check "the other grows back to its max" test "$(jqb .cpu.assigned)" = 1
 api POST "/v1/services/$S2/stop"
@@ -93,7 +93,7 @@ KEY=$A
 api DELETE "/v1/services/$S1"
 expect_status 204 "delete a running service"
 sleep 0.2
-check "its worker is gone" bash -c "! kill -0 $P1 2>/dev/null"
+check "its worker is gone" eval "! alive $P1"
 api GET "/v1/services/$S1"
 expect_status 404 "a deleted service"
 api GET /v1/services
