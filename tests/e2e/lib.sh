@@ -76,6 +76,8 @@ api() {
 
 # a process that exists and is not a zombie (PID 1 here may be slow to reap)
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# none of the given processes is alive
+all_dead() { local p; for p; do alive "$p" && return 1; done; return 0; }
 
 jqb() { printf '%s' "$BODY" | jq -r "$1"; }
 

@@ -56,7 +56,7 @@ api POST "/v1/services/$S2/stop"
 expect_status 200 "stop a service"
 check "state stopped, assigned 0" test "$(jqb '.state + " " + (.cpu.assigned|tostring)')" = "stopped 0"
 sleep 0.2
-check "its worker is gone" eval "! alive $P2"
+check "its worker is gone" all_dead "$P2"
 api GET "/v1/services/$S1"
 check "the other grows back to its max" test "$(jqb .cpu.assigned)" = 1
 api POST "/v1/services/$S2/stop"
@@ -93,7 +93,7 @@ KEY=$A
 api DELETE "/v1/services/$S1"
 expect_status 204 "delete a running service"
 sleep 0.2
-check "its worker is gone" eval "! alive $P1"
+check "its worker is gone" all_dead "$P1"
 api GET "/v1/services/$S1"
 expect_status 404 "a deleted service"
 api GET /v1/services

@@ -48,7 +48,7 @@ expect_status 204 "unsubscribe"
 api GET /v1/tenant
 expect_status 401 "the key after unsubscribe"
 sleep 0.2
-check "the service's worker is gone" eval "! alive $SVC_PID"
+check "the service's worker is gone" all_dead "$SVC_PID"
 check "no rows left for acme" test "$(sqlite3 "$DATA_DIR/brink.db" "select (select count(*) from tenants where name='acme') + (select count(*) from things) + (select count(*) from services) + (select count(*) from tenant_keys k where not exists (select 1 from tenants t where t.id = k.tenant_id))")" = 0
 api GET /v1/tenant "" "$PWKEY"
 expect_status 200 "another tenant is untouched"
