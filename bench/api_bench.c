@@ -2,7 +2,9 @@
  * connection (libcurl).
  *
  *   api_bench start URL KEY N      POST /v1/services N times: request -> reply,
- *                                  which brinkd sends once the worker is ready
+ *                                  which brinkd sends once the worker is ready;
+ *                                  each service is deleted again (untimed)
+ *   api_bench grow URL KEY N       as start, but the services are kept
  *   api_bench get FULL_URL KEY N   GET FULL_URL N times
  *   api_bench create URL KEY N     creates N services (min 0) without timing
  *
@@ -16,12 +18,19 @@
 
 struct sink {
 	size_t len;
+	char last[64]; /* the start of the last body */
+	size_t mark;   /* len when the last request began */
 };
 
 static size_t discard(char *p, size_t sz, size_t n, void *ctx)
 {
-	(void)p;
-	((struct sink *)ctx)->len += sz * n;
+	struct sink *s = ctx;
+	if (s->len == s->mark) {
+		size_t k = sz * n < sizeof(s->last) - 1 ? sz * n : sizeof(s->last) - 1;
+		memcpy(s->last, p, k);
+		s->last[k] = '\0';
+	}
+	s->len += sz * n;
 	return sz * n;
 }
 
@@ -52,10 +61,11 @@ static CURL *client(const char *key, struct curl_slist **hdrs, struct sink *sink
 	return c;
 }
 
-static int request(CURL *c, const char *url, const char *body)
+static int request(CURL *c, const char *url, const char *body, struct sink *sink)
 {
 	long status = 0;
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	sink->mark = sink->len;
 	if (body)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	else
@@ -66,10 +76,24 @@ static int request(CURL *c, const char *url, const char *body)
 	return (int)status;
 }
 
+/* Deletes the service whose creation reply is the last body received. */
+static int delete_last(CURL *c, const char *base, struct sink *sink)
+{
+	char url[256];
+	const char *id = strstr(sink->last, "\"id\":\"");
+	if (!id)
+		return -1;
+	snprintf(url, sizeof(url), "%s/v1/services/%.16s", base, id + 6);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
+	int st = request(c, url, NULL, sink);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+	return st;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
-		fprintf(stderr, "usage: api_bench start|create URL KEY N | get FULL_URL KEY N\n");
+		fprintf(stderr, "usage: api_bench start|grow|create URL KEY N | get FULL_URL KEY N\n");
 		return 2;
 	}
 	const char *mode = argv[1];
@@ -85,10 +109,14 @@ int main(int argc, char **argv)
 	double *t = calloc((size_t)n, sizeof(double));
 	for (int i = 0; i < n; i++) {
 		double t0 = now_us();
-		int st = request(c, url, is_list ? NULL : body);
+		int st = request(c, url, is_list ? NULL : body, &sink);
 		t[i] = now_us() - t0;
 		if (st != (is_list ? 200 : 201)) {
 			fprintf(stderr, "api_bench: request %d answered %d\n", i, st);
+			return 1;
+		}
+		if (strcmp(mode, "start") == 0 && delete_last(c, argv[2], &sink) != 204) {
+			fprintf(stderr, "api_bench: delete after request %d failed\n", i);
 			return 1;
 		}
 	}

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Control-plane benchmarks against the real brinkd (sandbox runtime):
 #  - service start, request -> worker ready (brinkd replies after READY),
-#    p50/p99 over 200 starts, beside a bare fork+exec of the same worker
-#    binary (bench/sandbox_bench --bare) in the same run; budget 5 ms p50;
+#    p50/p99 over 200 starts (each deleted after), beside a bare fork+exec of
+#    the same worker binary (bench-sandbox.sh) in the same run; budget 5 ms
+#    p50; then the same while growing to 1,000 running services;
 #  - GET /v1/services with 1,000 services over a kept-alive connection, p99,
 #    beside GET /healthz (the HTTP round trip alone); budget 1 ms p99; and
 #    requests per second with wrk;
@@ -29,13 +30,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 IDLE=$(rss_kb)
 echo "brinkd RSS idle: $((IDLE / 1024)).$(((IDLE % 1024) * 10 / 1024)) MB (budget 8 MB: $(ratio "$IDLE" 8192)x of budget)"
 
-read -r P50 P99 MEAN _ < <("$BUILD/bench/api_bench" start "$URL" "$KEY" 200)
-echo "service start via REST, request -> worker ready, n=200: p50 ${P50} us p99 ${P99} us (budget 5000 us p50: $(ratio "$P50" 5000)x)"
-if [ -x "$BUILD/bench/sandbox_bench" ]; then
-	read -r B50 B99 _ < <("$BUILD/bench/sandbox_bench" --bare 200 | tail -1)
-	echo "  reference, bare fork+exec of brink-worker until READY, n=200: p50 ${B50} us p99 ${B99} us; brink/bare p50 ratio $(ratio "$P50" "$B50")x"
+read -r P50 P99 _ < <("$BUILD/bench/api_bench" start "$URL" "$KEY" 200)
+echo "service start via REST, request -> worker ready, n=200 (each deleted after): p50 ${P50} us p99 ${P99} us (budget 5000 us p50: $(ratio "$P50" 5000)x)"
+bash bench/bench-sandbox.sh >"$DATA/sandbox.txt" 2>&1 || true
+BARE=$(awk '/bare fork\+exec -> READY/{print $6 * 1000, $9 * 1000; exit}' "$DATA/sandbox.txt")
+if [ -n "$BARE" ]; then
+	read -r B50 B99 <<<"$BARE"
+	echo "  reference, bare fork+exec of brink-worker until READY (bench-sandbox.sh): p50 ${B50} us p99 ${B99} us; REST start / bare p50: $(ratio "$P50" "$B50")x"
 fi
-"$BUILD/bench/api_bench" create "$URL" "$KEY" 800
+read -r G50 G99 _ < <("$BUILD/bench/api_bench" grow "$URL" "$KEY" 1000)
+echo "service start while growing to 1000 running services (every start rebalances the others once their maxima exceed the capacity): p50 ${G50} us p99 ${G99} us"
 RSS1000=$(rss_kb)
 echo "brinkd RSS with 1000 running services: $((RSS1000 / 1024)) MB ($(((RSS1000 - IDLE) / 1000)) KB per service)"
 

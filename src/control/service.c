@@ -70,16 +70,24 @@ void control__service_unplace(struct brink_control *ctl, struct ctl_service *s)
 	s->unit = NULL;
 }
 
-static void render(struct brink_control *ctl, struct ctl_service *s, brink_service_cb cb, void *ctx)
+/* Hands the service to cb; with `detail`, asks the runtime about the unit
+ * too (a few file reads: too slow for a list of a thousand). */
+static void render_view(struct brink_control *ctl, struct ctl_service *s, bool detail,
+			brink_service_cb cb, void *ctx)
 {
 	struct brink_service_view v = {.rec = &s->rec, .assigned = control__cpu_assigned(ctl, s)};
 	struct brink_unit_info info;
-	if (s->unit && s->runtime->ops->info &&
+	if (detail && s->unit && s->runtime->ops->info &&
 	    s->runtime->ops->info(s->runtime->rt, s->unit, &info, NULL) == 0) {
 		v.pid = info.pid;
 		v.worker_cpu = info.worker_cpu;
 	}
 	cb(ctx, &v);
+}
+
+static void render(struct brink_control *ctl, struct ctl_service *s, brink_service_cb cb, void *ctx)
+{
+	render_view(ctl, s, true, cb, ctx);
 }
 
 struct ctl_runtime *control__runtime_find(struct brink_control *ctl, const char *name)
@@ -202,7 +210,7 @@ int brink_control_service_list(struct brink_control *ctl, const char *tenant_id,
 	pthread_mutex_lock(&ctl->lock);
 	for (struct ctl_service *s = ctl->services; s; s = s->hh.next)
 		if (strcmp(s->rec.tenant_id, tenant_id) == 0)
-			render(ctl, s, cb, ctx);
+			render_view(ctl, s, false, cb, ctx);
 	pthread_mutex_unlock(&ctl->lock);
 	return 0;
 }

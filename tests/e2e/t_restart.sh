@@ -28,7 +28,8 @@ expect_status 200 "the thing survived"
 api GET /v1/services
 check "three services, in creation order" test "$(jqb '[.services[].id] | join(",")')" = "$S1,$S2,$S3"
 check "running ones run again, the stopped one stays stopped" test "$(jqb '[.services[].state] | join(",")')" = "running,stopped,running"
-NEW1=$(jqb ".services[0].worker.pid")
+api GET "/v1/services/$S1"
+NEW1=$(jqb .worker.pid)
 check "with new workers" test -n "$NEW1" -a "$NEW1" != null -a "$NEW1" != "$OLD1"
 worker_pids() { pgrep -P "$BRINKD_PID" -f brink-worker | sort; }
 count_workers() { worker_pids | grep -c . || true; }
