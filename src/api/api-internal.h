@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "api/api.h"
+#include "api/jsonw.h"
 
 #define API_LATENCY_BUCKETS 14
 
@@ -59,11 +60,18 @@ void api__reply_no_content(struct api_request *rq);
 /* render.c: model records as JSON (new references). */
 json_t *api__tenant_json(const struct brink_tenant *t);
 json_t *api__thing_json(const struct brink_thing *t);
-json_t *api__service_json(const struct brink_service_view *v);
-/* A brink_service_cb that appends the service to the json array ctx. */
+/* Services are written as text directly (see jsonw.h for why). */
+void api__service_write(struct jsonw *w, const struct brink_service_view *v);
+struct api_service_list {
+	struct jsonw w;
+	size_t n;
+};
+/* A brink_service_cb that appends the service to the api_service_list ctx. */
 void api__service_append(void *ctx, const struct brink_service_view *v);
-/* A brink_service_cb that sets *(json_t **)ctx to the service. */
+/* A brink_service_cb that writes the service as one object into the jsonw ctx. */
 void api__service_set(void *ctx, const struct brink_service_view *v);
+/* Replies with the text of w (status, or 500 when it ran out of memory). */
+void api__reply_jsonw(struct api_request *rq, unsigned status, struct jsonw *w);
 
 /* metrics.c */
 void api__metrics_record(struct api_metrics *m, unsigned status, uint64_t elapsed_ns);

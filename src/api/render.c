@@ -12,57 +12,95 @@ json_t *api__thing_json(const struct brink_thing *t)
 			 "created", (json_int_t)t->created, "last_seen", (json_int_t)t->last_seen);
 }
 
-static json_t *string_array(const char *base, size_t n, size_t stride)
+static void write_strings(struct jsonw *w, const char *base, size_t n, size_t stride)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(base + i * stride));
-	return a;
+	jsonw_raw(w, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			jsonw_raw(w, ",");
+		jsonw_str(w, base + i * stride);
+	}
+	jsonw_raw(w, "]");
 }
 
-static void add_kind_fields(json_t *o, const struct brink_spec *sp)
+static void write_kind_fields(struct jsonw *w, const struct brink_spec *sp)
 {
 	if (sp->kind == BRINK_KIND_ANALYZE) {
-		json_object_set_new(o, "model", json_string(sp->model));
-		json_object_set_new(o, "columns", string_array((const char *)sp->columns,
-							       sp->ncolumns, sizeof(*sp->columns)));
-		json_object_set_new(o, "mode", json_string(brink_mode_name(sp->mode)));
-		json_object_set_new(o, "batch", json_integer(sp->batch));
+		jsonw_key(w, "model", false);
+		jsonw_str(w, sp->model);
+		jsonw_key(w, "columns", false);
+		write_strings(w, (const char *)sp->columns, sp->ncolumns, sizeof(*sp->columns));
+		jsonw_key(w, "mode", false);
+		jsonw_str(w, brink_mode_name(sp->mode));
+		jsonw_key(w, "batch", false);
+		jsonw_int(w, sp->batch);
 	} else if (sp->kind == BRINK_KIND_CUSTOM) {
-		json_t *ports = json_array();
-		for (size_t i = 0; i < sp->nports; i++)
-			json_array_append_new(ports, json_integer(sp->container_ports[i]));
-		json_object_set_new(o, "image", json_string(sp->image));
-		json_object_set_new(o, "container_ports", ports);
+		jsonw_key(w, "image", false);
+		jsonw_str(w, sp->image);
+		jsonw_key(w, "container_ports", false);
+		jsonw_raw(w, "[");
+		for (size_t i = 0; i < sp->nports; i++) {
+			if (i)
+				jsonw_raw(w, ",");
+			jsonw_int(w, sp->container_ports[i]);
+		}
+		jsonw_raw(w, "]");
 	}
 }
 
-json_t *api__service_json(const struct brink_service_view *v)
+static void write_str_field(struct jsonw *w, const char *key, const char *value, bool first)
+{
+	jsonw_key(w, key, first);
+	jsonw_str(w, value);
+}
+
+void api__service_write(struct jsonw *w, const struct brink_service_view *v)
 {
 	const struct brink_service_rec *r = v->rec;
 	const struct brink_spec *sp = &r->spec;
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:f,s:f,s:f},s:i,s:[],s:o,s:b,s:I}", "id",
-			      r->id, "name", sp->name, "kind", brink_kind_name(sp->kind), "state",
-			      brink_state_name(r->state), "reason", r->reason, "runtime",
-			      sp->runtime, "cpu", "min", sp->cpu_min, "max", sp->cpu_max,
-			      "assigned", v->assigned, "memory_mb", sp->memory_mb, "ports",
-			      "things",
-			      string_array((const char *)sp->things, sp->nthings, sizeof(*sp->things)),
-			      "all_things", sp->all_things, "created", (json_int_t)r->created);
-	if (o)
-		add_kind_fields(o, sp);
-	if (o && v->pid)
-		json_object_set_new(o, "worker", json_pack("{s:i,s:f}", "pid", v->pid, "cpu",
-							   v->worker_cpu));
-	return o;
+	write_str_field(w, "id", r->id, true);
+	write_str_field(w, "name", sp->name, false);
+	write_str_field(w, "kind", brink_kind_name(sp->kind), false);
+	write_str_field(w, "state", brink_state_name(r->state), false);
+	write_str_field(w, "reason", r->reason, false);
+	write_str_field(w, "runtime", sp->runtime, false);
+	jsonw_key(w, "cpu", false);
+	jsonw_raw(w, "{\"min\":");
+	jsonw_real(w, sp->cpu_min);
+	jsonw_raw(w, ",\"max\":");
+	jsonw_real(w, sp->cpu_max);
+	jsonw_raw(w, ",\"assigned\":");
+	jsonw_real(w, v->assigned);
+	jsonw_raw(w, "},\"memory_mb\":");
+	jsonw_int(w, sp->memory_mb);
+	jsonw_raw(w, ",\"ports\":[],\"things\":");
+	write_strings(w, (const char *)sp->things, sp->nthings, sizeof(*sp->things));
+	jsonw_key(w, "all_things", false);
+	jsonw_bool(w, sp->all_things);
+	jsonw_key(w, "created", false);
+	jsonw_int(w, r->created);
+	write_kind_fields(w, sp);
+	if (v->pid) {
+		jsonw_raw(w, ",\"worker\":{\"pid\":");
+		jsonw_int(w, v->pid);
+		jsonw_raw(w, ",\"cpu\":");
+		jsonw_real(w, v->worker_cpu);
+		jsonw_raw(w, "}");
+	}
 }
 
 void api__service_append(void *ctx, const struct brink_service_view *v)
 {
-	json_array_append_new(ctx, api__service_json(v));
+	struct api_service_list *list = ctx;
+	jsonw_raw(&list->w, list->n++ ? ",{" : "{");
+	api__service_write(&list->w, v);
+	jsonw_raw(&list->w, "}");
 }
 
 void api__service_set(void *ctx, const struct brink_service_view *v)
 {
-	*(json_t **)ctx = api__service_json(v);
+	struct jsonw *w = ctx;
+	jsonw_raw(w, "{");
+	api__service_write(w, v);
+	jsonw_raw(w, "}");
 }

@@ -62,3 +62,14 @@ void api__reply_no_content(struct api_request *rq)
 {
 	api__reply_text(rq, 204, NULL, NULL, 0);
 }
+
+void api__reply_jsonw(struct api_request *rq, unsigned status, struct jsonw *w)
+{
+	size_t len;
+	char *text = jsonw_take(w, &len);
+	if (!text) {
+		api__reply_errorf(rq, 500, "internal", "out of memory");
+		return;
+	}
+	api__reply_text(rq, status, "application/json", text, len);
+}

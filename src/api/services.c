@@ -11,28 +11,30 @@ void api__service_create(struct api_request *rq)
 {
 	struct brink_spec spec;
 	struct brink_error *err = NULL;
-	json_t *o = NULL;
+	struct jsonw w = {0};
 	char msg[256];
 	if (brink_body_service(rq->body, rq->body_len, &spec, msg, sizeof(msg)) != BRINK_BODY_OK) {
 		api__reply_errorf(rq, 400, "invalid_request", "%s", msg);
 		return;
 	}
-	if (brink_control_service_create(rq->api->ctl, rq->tenant.id, &spec, api__service_set, &o,
+	if (brink_control_service_create(rq->api->ctl, rq->tenant.id, &spec, api__service_set, &w,
 					 &err) < 0)
 		return reply_failure(rq, err);
-	api__reply_json(rq, 201, o);
+	api__reply_jsonw(rq, 201, &w);
 }
 
 void api__service_list(struct api_request *rq)
 {
-	json_t *arr = json_array();
+	struct api_service_list list = {0};
 	struct brink_error *err = NULL;
-	if (brink_control_service_list(rq->api->ctl, rq->tenant.id, api__service_append, arr,
+	jsonw_raw(&list.w, "{\"services\":[");
+	if (brink_control_service_list(rq->api->ctl, rq->tenant.id, api__service_append, &list,
 				       &err) < 0) {
-		json_decref(arr);
+		free(jsonw_take(&list.w, &(size_t){0}));
 		return reply_failure(rq, err);
 	}
-	api__reply_json(rq, 200, json_pack("{s:o}", "services", arr));
+	jsonw_raw(&list.w, "]}");
+	api__reply_jsonw(rq, 200, &list.w);
 }
 
 typedef int (*service_action)(struct brink_control *, const char *, const char *,
@@ -41,10 +43,12 @@ typedef int (*service_action)(struct brink_control *, const char *, const char *
 static void act(struct api_request *rq, service_action fn)
 {
 	struct brink_error *err = NULL;
-	json_t *o = NULL;
-	if (fn(rq->api->ctl, rq->tenant.id, rq->param, api__service_set, &o, &err) < 0)
+	struct jsonw w = {0};
+	if (fn(rq->api->ctl, rq->tenant.id, rq->param, api__service_set, &w, &err) < 0) {
+		free(jsonw_take(&w, &(size_t){0}));
 		return reply_failure(rq, err);
-	api__reply_json(rq, 200, o);
+	}
+	api__reply_jsonw(rq, 200, &w);
 }
 
 void api__service_get(struct api_request *rq)

@@ -1,0 +1,154 @@
+/* The framing between brinkd and brink-worker on the worker's control socket.
+ *
+ * A frame is an 8-byte header and a payload, all integers little-endian:
+ *
+ *   0  u8  magic    BRINK_WIRE_MAGIC
+ *   1  u8  version  BRINK_WIRE_VERSION
+ *   2  u8  type     enum brink_wire_type
+ *   3  u8  flags    0 (reserved)
+ *   4  u32 length   payload bytes, at most BRINK_WIRE_MAX_PAYLOAD
+ *
+ * On the SOCK_SEQPACKET control socket one message carries exactly one frame;
+ * the parser also reports how many bytes a frame used, so the same format can
+ * run over a byte stream. Payloads by type:
+ *
+ *   READY    worker → brinkd  u32 features (BRINK_WIRE_F_*), u32 max_frame
+ *   CPU      brinkd → worker  u32 quota_us, u32 period_us (quota 0: no limit)
+ *   CPU_ACK  worker → brinkd  the CPU payload the worker now works with
+ *   STOP     brinkd → worker  empty; the worker exits 0
+ *   RECORDS  brinkd → worker  a batch of readings       (reserved, see below)
+ *   RESULTS  worker → brinkd  a batch of results        (reserved, see below)
+ *
+ * RECORDS and RESULTS carry u32 count, then count records of
+ *   u64 seq, u64 time_ns, u32 length, length bytes
+ * packed without padding, so a 64 KiB frame holds hundreds of readings.
+ *
+ * Parsers never allocate and return an enum; the payload pointers they hand
+ * out point into the caller's buffer. */
+#ifndef BRINK_WIRE_H
+#define BRINK_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BRINK_WIRE_MAGIC 0xB1
+#define BRINK_WIRE_VERSION 1
+#define BRINK_WIRE_HDR_SIZE 8
+#define BRINK_WIRE_MAX_FRAME 65536 /* header + payload: one SEQPACKET message */
+#define BRINK_WIRE_MAX_PAYLOAD (BRINK_WIRE_MAX_FRAME - BRINK_WIRE_HDR_SIZE)
+#define BRINK_WIRE_RECORD_HDR_SIZE 20
+
+enum brink_wire_type {
+	BRINK_WIRE_READY = 1,
+	BRINK_WIRE_CPU = 2,
+	BRINK_WIRE_CPU_ACK = 3,
+	BRINK_WIRE_STOP = 4,
+	BRINK_WIRE_RECORDS = 5,
+	BRINK_WIRE_RESULTS = 6,
+	BRINK_WIRE_TYPE_COUNT /* one past the last type */
+};
+
+/* READY features. */
+#define BRINK_WIRE_F_SECCOMP 0x1u /* the worker loaded the seccomp filter it was given */
+
+enum brink_wire_status {
+	BRINK_WIRE_OK = 0,
+	BRINK_WIRE_TRUNCATED,   /* fewer bytes than the header or its length say */
+	BRINK_WIRE_BAD_MAGIC,
+	BRINK_WIRE_BAD_VERSION,
+	BRINK_WIRE_BAD_TYPE,    /* unknown type, or nonzero flags */
+	BRINK_WIRE_TOO_LARGE,   /* length over BRINK_WIRE_MAX_PAYLOAD */
+	BRINK_WIRE_BAD_PAYLOAD, /* payload size or content wrong for its type */
+	BRINK_WIRE_TRAILING,    /* a message holds bytes after its frame */
+	BRINK_WIRE_NO_SPACE,    /* encoder: the buffer is too small */
+	BRINK_WIRE_END,         /* record iterator: no more records */
+};
+
+/* A parsed frame; `payload` points into the parsed buffer. */
+struct brink_wire_frame {
+	enum brink_wire_type type;
+	uint32_t length;
+	const uint8_t *payload;
+};
+
+struct brink_wire_ready {
+	uint32_t features;
+	uint32_t max_frame;
+};
+
+struct brink_wire_cpu {
+	uint32_t quota_us;
+	uint32_t period_us;
+};
+
+/* One record of a RECORDS or RESULTS frame; `data` points into the frame. */
+struct brink_wire_record {
+	uint64_t seq;
+	uint64_t time_ns;
+	uint32_t length;
+	const uint8_t *data;
+};
+
+struct brink_wire_record_iter {
+	const uint8_t *pos, *end;
+	uint32_t left;
+};
+
+/* Parses the frame at the start of buf[0..len). On OK fills *out and sets
+ * *used to the frame's size (header + payload); the payload is checked
+ * against its type (fixed sizes; every record of a batch in bounds). On
+ * TRUNCATED more bytes are needed; other statuses mean the data is bad. */
+enum brink_wire_status brink_wire_parse(const void *buf, size_t len, struct brink_wire_frame *out,
+					size_t *used);
+
+/* As brink_wire_parse for one datagram: the message must be exactly one
+ * frame (else TRAILING). */
+enum brink_wire_status brink_wire_parse_msg(const void *buf, size_t len,
+					    struct brink_wire_frame *out);
+
+/* Decode a parsed frame's payload; BAD_PAYLOAD if the type does not match. */
+enum brink_wire_status brink_wire_ready_decode(const struct brink_wire_frame *f,
+					       struct brink_wire_ready *out);
+/* For CPU and CPU_ACK. A period of 0 or over 1 s is BAD_PAYLOAD. */
+enum brink_wire_status brink_wire_cpu_decode(const struct brink_wire_frame *f,
+					     struct brink_wire_cpu *out);
+
+/* Record iteration over a parsed RECORDS or RESULTS frame: _begin returns
+ * OK or BAD_PAYLOAD; _next returns OK with *out filled, END after the last
+ * record, or BAD_PAYLOAD. */
+enum brink_wire_status brink_wire_records_begin(const struct brink_wire_frame *f,
+						struct brink_wire_record_iter *it);
+enum brink_wire_status brink_wire_records_next(struct brink_wire_record_iter *it,
+					       struct brink_wire_record *out);
+
+/* Writes a frame of `type` with the given payload into buf[0..cap). Returns
+ * the frame's size, or 0 when it does not fit or the type or length is
+ * invalid. `payload` may be NULL when len is 0. */
+size_t brink_wire_encode(void *buf, size_t cap, enum brink_wire_type type, const void *payload,
+			 size_t len);
+size_t brink_wire_encode_ready(void *buf, size_t cap, const struct brink_wire_ready *r);
+/* type is CPU or CPU_ACK. */
+size_t brink_wire_encode_cpu(void *buf, size_t cap, enum brink_wire_type type,
+			     const struct brink_wire_cpu *c);
+
+/* Builds a RECORDS or RESULTS frame in a caller's buffer, record by record. */
+struct brink_wire_batch {
+	uint8_t *buf;
+	size_t cap, len;
+	uint32_t count;
+};
+/* Starts a batch; returns OK, NO_SPACE (cap below header + count) or
+ * BAD_TYPE. */
+enum brink_wire_status brink_wire_batch_begin(struct brink_wire_batch *b, void *buf, size_t cap,
+					      enum brink_wire_type type);
+/* Appends one record; NO_SPACE (the batch is unchanged) when it does not fit. */
+enum brink_wire_status brink_wire_batch_add(struct brink_wire_batch *b, uint64_t seq,
+					    uint64_t time_ns, const void *data, uint32_t len);
+/* Finishes the frame; returns its size. */
+size_t brink_wire_batch_end(struct brink_wire_batch *b);
+
+/* A short name for a type ("READY") or a status ("truncated"); never NULL. */
+const char *brink_wire_type_name(unsigned type);
+const char *brink_wire_status_name(enum brink_wire_status st);
+
+#endif

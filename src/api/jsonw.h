@@ -1,0 +1,31 @@
+/* A small JSON text writer for the hot replies (service lists). jansson
+ * builds a hash table per object before it writes anything: listing 1,000
+ * services that way took 16 ms of CPU, most of it in malloc (perf, with
+ * bench/bench-api.sh); writing the text directly takes a fraction of that.
+ * Out of memory is sticky: check `oom` once at the end. */
+#ifndef BRINK_API_JSONW_H
+#define BRINK_API_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct jsonw {
+	char *buf; /* malloc'd, NUL-terminated; take it with jsonw_take() */
+	size_t len, cap;
+	bool oom;
+};
+
+/* Appends raw text (already JSON). */
+void jsonw_raw(struct jsonw *w, const char *s);
+/* Appends s as a JSON string with quotes, escaping what JSON requires. */
+void jsonw_str(struct jsonw *w, const char *s);
+/* Appends `"key":` preceded by a comma unless `first`. */
+void jsonw_key(struct jsonw *w, const char *key, bool first);
+void jsonw_real(struct jsonw *w, double v); /* 12 significant digits; non-finite as null */
+void jsonw_int(struct jsonw *w, int64_t v);
+void jsonw_bool(struct jsonw *w, bool v);
+/* Returns the text (caller frees) and its length, or NULL after out of memory. */
+char *jsonw_take(struct jsonw *w, size_t *len);
+
+#endif

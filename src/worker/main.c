@@ -1,0 +1,248 @@
+/* brink-worker: runs one forward or analyze service for brinkd.
+ *
+ *   brink-worker --fd N [--seccomp-fd N] [--unit ID] [--log-level LEVEL]
+ *
+ * (or BRINK_WORKER_FD / BRINK_SECCOMP_FD in the environment). It talks to
+ * brinkd over the SOCK_SEQPACKET control socket N with the frames of
+ * brink/wire.h: it loads the seccomp filter handed to it as a sealed memfd,
+ * sends READY, then serves frames until STOP (exit 0) or until the socket
+ * closes (exit 0). A malformed frame exits 2, a setup failure 1. The sandbox
+ * itself (namespaces, cgroup, uid, rlimits, no_new_privs) is set up by brinkd
+ * before exec; see src/runtime/sandbox.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "brink/log.h"
+#include "brink/wire.h"
+
+struct worker {
+	int fd;                  /* control socket */
+	uint64_t unit;
+	struct brink_wire_cpu cpu; /* the last CPU assignment (period 0: none yet) */
+	bool records_warned;
+	uint8_t buf[BRINK_WIRE_MAX_FRAME];
+};
+
+enum { GO_ON = 0, EXIT_CLEAN = 1, EXIT_ERROR = -1 };
+
+/* A frame handler returns GO_ON, EXIT_CLEAN or EXIT_ERROR. */
+typedef int (*frame_handler)(struct worker *w, const struct brink_wire_frame *f);
+
+static int send_frame(struct worker *w, const void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = send(w->fd, buf, len, MSG_NOSIGNAL);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		log_error("sending a frame to brinkd: %s", n < 0 ? strerror(errno) : "short write");
+		return -1;
+	}
+}
+
+static int on_cpu(struct worker *w, const struct brink_wire_frame *f)
+{
+	struct brink_wire_cpu c;
+	if (brink_wire_cpu_decode(f, &c) != BRINK_WIRE_OK) {
+		log_error("bad CPU frame");
+		return EXIT_ERROR;
+	}
+	/* Nothing to adapt yet (no data path): record it and say so. */
+	w->cpu = c;
+	log_debug("cpu quota %" PRIu32 " us per %" PRIu32 " us", c.quota_us, c.period_us);
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 8];
+	size_t n = brink_wire_encode_cpu(out, sizeof(out), BRINK_WIRE_CPU_ACK, &w->cpu);
+	return send_frame(w, out, n) < 0 ? EXIT_ERROR : GO_ON;
+}
+
+static int on_stop(struct worker *w, const struct brink_wire_frame *f)
+{
+	(void)f;
+	log_debug("unit %" PRIu64 ": STOP", w->unit);
+	return EXIT_CLEAN;
+}
+
+static int on_records(struct worker *w, const struct brink_wire_frame *f)
+{
+	(void)f;
+	if (!w->records_warned)
+		log_warn("RECORDS frames are not handled yet; dropping them");
+	w->records_warned = true;
+	return GO_ON;
+}
+
+/* What the worker does with each frame type brinkd may send. */
+static const frame_handler handlers[BRINK_WIRE_TYPE_COUNT] = {
+	[BRINK_WIRE_CPU] = on_cpu,
+	[BRINK_WIRE_STOP] = on_stop,
+	[BRINK_WIRE_RECORDS] = on_records,
+};
+
+static int dispatch(struct worker *w, size_t len)
+{
+	struct brink_wire_frame f;
+	enum brink_wire_status st = brink_wire_parse_msg(w->buf, len, &f);
+	if (st != BRINK_WIRE_OK) {
+		log_error("bad frame from brinkd (%zu bytes): %s", len, brink_wire_status_name(st));
+		return EXIT_ERROR;
+	}
+	if (!handlers[f.type]) {
+		log_warn("ignoring a %s frame", brink_wire_type_name(f.type));
+		return GO_ON;
+	}
+	return handlers[f.type](w, &f);
+}
+
+/* Serves frames; returns the process exit status. */
+static int serve(struct worker *w)
+{
+	for (;;) {
+		ssize_t n = recv(w->fd, w->buf, sizeof(w->buf), MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_error("reading from brinkd: %s", strerror(errno));
+			return 1;
+		}
+		if (n == 0)
+			return 0; /* brinkd closed the socket */
+		if ((size_t)n > sizeof(w->buf)) {
+			log_error("frame of %zd bytes is over the limit", n);
+			return 2;
+		}
+		int rc = dispatch(w, (size_t)n);
+		if (rc != GO_ON)
+			return rc == EXIT_CLEAN ? 0 : 2;
+	}
+}
+
+/* Loads the BPF program in memfd `fd` as this process's seccomp filter. */
+static int load_seccomp(int fd)
+{
+	static struct sock_filter insns[BPF_MAXINSNS];
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (off_t)sizeof(insns) ||
+	    st.st_size % sizeof(insns[0])) {
+		log_error("seccomp fd %d does not hold a BPF program", fd);
+		return -1;
+	}
+	ssize_t n = pread(fd, insns, (size_t)st.st_size, 0);
+	close(fd);
+	if (n != st.st_size) {
+		log_error("reading the seccomp filter: %s", n < 0 ? strerror(errno) : "short read");
+		return -1;
+	}
+	struct sock_fprog prog = {(unsigned short)(n / sizeof(insns[0])), insns};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+		log_error("loading the seccomp filter: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int send_ready(struct worker *w, bool seccomp)
+{
+	struct brink_wire_ready r = {seccomp ? BRINK_WIRE_F_SECCOMP : 0, BRINK_WIRE_MAX_FRAME};
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 8];
+	size_t n = brink_wire_encode_ready(out, sizeof(out), &r);
+	return send_frame(w, out, n);
+}
+
+static int check_socket(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
+		log_error("fd %d is not a SOCK_SEQPACKET socket", fd);
+		return -1;
+	}
+	return 0;
+}
+
+struct options {
+	int fd, seccomp_fd;
+	uint64_t unit;
+};
+
+static int parse_fd(const char *s)
+{
+	char *end;
+	long v = s ? strtol(s, &end, 10) : -1;
+	return s && *s && !*end && v >= 0 && v < 65536 ? (int)v : -1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: brink-worker --fd N [--seccomp-fd N] [--unit ID] [--log-level L]\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"fd", required_argument, NULL, 'f'},
+		{"seccomp-fd", required_argument, NULL, 's'},
+		{"unit", required_argument, NULL, 'u'},
+		{"log-level", required_argument, NULL, 'l'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *sfd = getenv("BRINK_SECCOMP_FD");
+	o->fd = parse_fd(getenv("BRINK_WORKER_FD"));
+	o->seccomp_fd = sfd ? parse_fd(sfd) : -1;
+	o->unit = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->fd = parse_fd(optarg);
+			break;
+		case 's':
+			if ((o->seccomp_fd = parse_fd(optarg)) < 0)
+				return -1;
+			break;
+		case 'u':
+			o->unit = strtoull(optarg, NULL, 10);
+			break;
+		case 'l':
+			if (brink_log_parse_level(optarg, &brink_log_threshold) < 0)
+				return -1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return o->fd >= 0 && optind == argc ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct worker w;
+	struct options o;
+	brink_log_open("brink-worker", "stderr");
+	if (parse_options(argc, argv, &o) < 0) {
+		usage();
+		return 1;
+	}
+	w.fd = o.fd;
+	w.unit = o.unit;
+	if (check_socket(w.fd) < 0)
+		return 1;
+	if (o.seccomp_fd >= 0 && load_seccomp(o.seccomp_fd) < 0)
+		return 1;
+	if (send_ready(&w, o.seccomp_fd >= 0) < 0)
+		return 1;
+	return serve(&w);
+}
