@@ -16,13 +16,18 @@ struct jsonw {
 	bool oom;
 };
 
-/* Appends raw text (already JSON). */
+/* Makes room for `bytes` more (an optional hint). */
+void jsonw_reserve(struct jsonw *w, size_t bytes);
+/* Appends raw text (already JSON); jsonw_lit takes a string literal and
+ * knows its length at compile time. */
 void jsonw_raw(struct jsonw *w, const char *s);
+void jsonw_mem(struct jsonw *w, const char *s, size_t n);
+#define jsonw_lit(w, lit) jsonw_mem((w), "" lit, sizeof(lit) - 1)
 /* Appends s as a JSON string with quotes, escaping what JSON requires. */
 void jsonw_str(struct jsonw *w, const char *s);
 /* Appends `"key":` preceded by a comma unless `first`. */
 void jsonw_key(struct jsonw *w, const char *key, bool first);
-void jsonw_real(struct jsonw *w, double v); /* 12 significant digits; non-finite as null */
+void jsonw_real(struct jsonw *w, double v); /* 9 decimals (1e9 and up: %.12g); non-finite: null */
 void jsonw_int(struct jsonw *w, int64_t v);
 void jsonw_bool(struct jsonw *w, bool v);
 /* Returns the text (caller frees) and its length, or NULL after out of memory. */

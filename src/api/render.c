@@ -14,13 +14,13 @@ json_t *api__thing_json(const struct brink_thing *t)
 
 static void write_strings(struct jsonw *w, const char *base, size_t n, size_t stride)
 {
-	jsonw_raw(w, "[");
+	jsonw_lit(w, "[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			jsonw_raw(w, ",");
+			jsonw_lit(w, ",");
 		jsonw_str(w, base + i * stride);
 	}
-	jsonw_raw(w, "]");
+	jsonw_lit(w, "]");
 }
 
 static void write_kind_fields(struct jsonw *w, const struct brink_spec *sp)
@@ -38,54 +38,80 @@ static void write_kind_fields(struct jsonw *w, const struct brink_spec *sp)
 		jsonw_key(w, "image", false);
 		jsonw_str(w, sp->image);
 		jsonw_key(w, "container_ports", false);
-		jsonw_raw(w, "[");
+		jsonw_lit(w, "[");
 		for (size_t i = 0; i < sp->nports; i++) {
 			if (i)
-				jsonw_raw(w, ",");
+				jsonw_lit(w, ",");
 			jsonw_int(w, sp->container_ports[i]);
 		}
-		jsonw_raw(w, "]");
+		jsonw_lit(w, "]");
 	}
 }
 
-static void write_str_field(struct jsonw *w, const char *key, const char *value, bool first)
+/* For values brink itself made and that need no escaping: ids (hex digits)
+ * and enum names. */
+#define write_plain(w, prefix, value)                                                              \
+	do {                                                                                       \
+		jsonw_lit(w, prefix);                                                              \
+		jsonw_raw(w, value);                                                               \
+		jsonw_lit(w, "\"");                                                                \
+	} while (0)
+
+/* The part of a service that never changes after creation. */
+static void write_spec(struct jsonw *w, const struct brink_service_rec *r)
 {
-	jsonw_key(w, key, first);
-	jsonw_str(w, value);
+	const struct brink_spec *sp = &r->spec;
+	write_plain(w, "\"id\":\"", r->id);
+	jsonw_lit(w, ",\"name\":");
+	jsonw_str(w, sp->name);
+	write_plain(w, ",\"kind\":\"", brink_kind_name(sp->kind));
+	jsonw_lit(w, ",\"runtime\":");
+	jsonw_str(w, sp->runtime);
+	jsonw_lit(w, ",\"memory_mb\":");
+	jsonw_int(w, sp->memory_mb);
+	jsonw_lit(w, ",\"ports\":[],\"things\":");
+	write_strings(w, (const char *)sp->things, sp->nthings, sizeof(*sp->things));
+	if (sp->all_things)
+		jsonw_lit(w, ",\"all_things\":true,\"created\":");
+	else
+		jsonw_lit(w, ",\"all_things\":false,\"created\":");
+	jsonw_int(w, r->created);
+	write_kind_fields(w, sp);
+	jsonw_lit(w, ",\"cpu\":{\"min\":");
+	jsonw_real(w, sp->cpu_min);
+	jsonw_lit(w, ",\"max\":");
+	jsonw_real(w, sp->cpu_max);
+}
+
+/* Writes the spec part from the service's cache, filling the cache first. */
+static void write_cached_spec(struct jsonw *w, const struct brink_service_view *v)
+{
+	if (!v->cache->text) {
+		struct jsonw spec = {0};
+		write_spec(&spec, v->rec);
+		v->cache->text = jsonw_take(&spec, &v->cache->len);
+	}
+	if (v->cache->text)
+		jsonw_mem(w, v->cache->text, v->cache->len);
+	else
+		write_spec(w, v->rec);
 }
 
 void api__service_write(struct jsonw *w, const struct brink_service_view *v)
 {
 	const struct brink_service_rec *r = v->rec;
-	const struct brink_spec *sp = &r->spec;
-	write_str_field(w, "id", r->id, true);
-	write_str_field(w, "name", sp->name, false);
-	write_str_field(w, "kind", brink_kind_name(sp->kind), false);
-	write_str_field(w, "state", brink_state_name(r->state), false);
-	write_str_field(w, "reason", r->reason, false);
-	write_str_field(w, "runtime", sp->runtime, false);
-	jsonw_key(w, "cpu", false);
-	jsonw_raw(w, "{\"min\":");
-	jsonw_real(w, sp->cpu_min);
-	jsonw_raw(w, ",\"max\":");
-	jsonw_real(w, sp->cpu_max);
-	jsonw_raw(w, ",\"assigned\":");
+	write_cached_spec(w, v);
+	jsonw_lit(w, ",\"assigned\":");
 	jsonw_real(w, v->assigned);
-	jsonw_raw(w, "},\"memory_mb\":");
-	jsonw_int(w, sp->memory_mb);
-	jsonw_raw(w, ",\"ports\":[],\"things\":");
-	write_strings(w, (const char *)sp->things, sp->nthings, sizeof(*sp->things));
-	jsonw_key(w, "all_things", false);
-	jsonw_bool(w, sp->all_things);
-	jsonw_key(w, "created", false);
-	jsonw_int(w, r->created);
-	write_kind_fields(w, sp);
+	write_plain(w, "},\"state\":\"", brink_state_name(r->state));
+	jsonw_lit(w, ",\"reason\":");
+	jsonw_str(w, r->reason);
 	if (v->pid) {
-		jsonw_raw(w, ",\"worker\":{\"pid\":");
+		jsonw_lit(w, ",\"worker\":{\"pid\":");
 		jsonw_int(w, v->pid);
-		jsonw_raw(w, ",\"cpu\":");
+		jsonw_lit(w, ",\"cpu\":");
 		jsonw_real(w, v->worker_cpu);
-		jsonw_raw(w, "}");
+		jsonw_lit(w, "}");
 	}
 }
 
@@ -94,13 +120,13 @@ void api__service_append(void *ctx, const struct brink_service_view *v)
 	struct api_service_list *list = ctx;
 	jsonw_raw(&list->w, list->n++ ? ",{" : "{");
 	api__service_write(&list->w, v);
-	jsonw_raw(&list->w, "}");
+	jsonw_lit(&list->w, "}");
 }
 
 void api__service_set(void *ctx, const struct brink_service_view *v)
 {
 	struct jsonw *w = ctx;
-	jsonw_raw(w, "{");
+	jsonw_lit(w, "{");
 	api__service_write(w, v);
-	jsonw_raw(w, "}");
+	jsonw_lit(w, "}");
 }

@@ -19,6 +19,7 @@ struct ctl_service {
 	struct brink_service_rec rec;
 	struct ctl_runtime *runtime; /* NULL: its runtime is not compiled in */
 	struct brink_unit *unit; /* non-NULL while placed */
+	struct brink_spec_cache cache;
 	UT_hash_handle hh;       /* iteration follows creation order */
 };
 

@@ -20,11 +20,20 @@ struct brink_control;
 typedef char brink_key[BRINK_KEY_LEN + 1];
 
 /* What a service looks like to a reader: the record plus live figures. */
+/* A reader's rendering of a service's spec, which never changes after
+ * creation: the reader may fill it once (malloc'd text) and reuse it; it is
+ * freed with the service. Used under the control plane's lock only. */
+struct brink_spec_cache {
+	char *text;
+	size_t len;
+};
+
 struct brink_service_view {
 	const struct brink_service_rec *rec;
 	double assigned; /* cores now; 0 when not running */
 	int pid;         /* the unit's main process, 0 if none */
 	double worker_cpu;
+	struct brink_spec_cache *cache;
 };
 
 typedef void (*brink_service_cb)(void *ctx, const struct brink_service_view *v);

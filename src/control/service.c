@@ -22,6 +22,7 @@ void control__service_free(struct ctl_service *s)
 	if (!s)
 		return;
 	brink_spec_free(&s->rec.spec);
+	free(s->cache.text);
 	free(s);
 }
 
@@ -75,7 +76,8 @@ void control__service_unplace(struct brink_control *ctl, struct ctl_service *s)
 static void render_view(struct brink_control *ctl, struct ctl_service *s, bool detail,
 			brink_service_cb cb, void *ctx)
 {
-	struct brink_service_view v = {.rec = &s->rec, .assigned = control__cpu_assigned(ctl, s)};
+	struct brink_service_view v = {
+		.rec = &s->rec, .assigned = control__cpu_assigned(ctl, s), .cache = &s->cache};
 	struct brink_unit_info info;
 	if (detail && s->unit && s->runtime->ops->info &&
 	    s->runtime->ops->info(s->runtime->rt, s->unit, &info, NULL) == 0) {
@@ -206,10 +208,13 @@ int brink_control_service_get(struct brink_control *ctl, const char *tenant_id, 
 int brink_control_service_list(struct brink_control *ctl, const char *tenant_id,
 			       brink_service_cb cb, void *ctx, struct brink_error **err)
 {
+	brink_id tenant = {0}; /* fixed width, so the filter can compare all of it */
+	snprintf(tenant, sizeof(tenant), "%s", tenant_id);
+	tenant_id = tenant;
 	(void)err;
 	pthread_mutex_lock(&ctl->lock);
 	for (struct ctl_service *s = ctl->services; s; s = s->hh.next)
-		if (strcmp(s->rec.tenant_id, tenant_id) == 0)
+		if (memcmp(s->rec.tenant_id, tenant_id, sizeof(brink_id)) == 0)
 			render_view(ctl, s, false, cb, ctx);
 	pthread_mutex_unlock(&ctl->lock);
 	return 0;

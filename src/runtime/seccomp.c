@@ -48,7 +48,7 @@ static int add_rules(scmp_filter_ctx ctx)
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, no_exec) < 0)
 		return -1;
 	/* Signals to itself only (it is pid 1 of its own namespace anyway). */
-	struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ, 1);
+	struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ, 1, 0);
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, self);
 }
 

@@ -52,6 +52,25 @@ static void numbers_and_bools(void **state)
 	free(text);
 }
 
+static void reals_keep_nine_decimals(void **state)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} cases[] = {{0, "0"}, {1, "1"}, {0.75, "0.75"}, {-0.25, "-0.25"}, {1.0 / 3, "0.333333333"},
+		     {0.00175, "0.00175"}, {123456.000000001, "123456.000000001"}, {1e12, "1e+12"},
+		     {2e-10, "0"}};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct jsonw w = {0};
+		size_t len;
+		jsonw_real(&w, cases[i].v);
+		char *text = jsonw_take(&w, &len);
+		assert_string_equal(text, cases[i].text);
+		free(text);
+	}
+}
+
 static void grows_past_its_first_buffer(void **state)
 {
 	struct jsonw w = {0};
@@ -69,6 +88,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(strings_round_trip),
 		cmocka_unit_test(numbers_and_bools),
+		cmocka_unit_test(reals_keep_nine_decimals),
 		cmocka_unit_test(grows_past_its_first_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
