@@ -149,6 +149,58 @@ static struct ctl_service *service_new(const char *tenant_id, struct brink_spec 
 	return s;
 }
 
+static int persist_state(struct brink_control *ctl, struct ctl_service *s,
+			 struct brink_error **err)
+{
+	return brink_store_service_set_state(ctl->st, s->rec.id, s->rec.desired_running,
+					     s->rec.state, s->rec.reason, err);
+}
+
+struct insert_job {
+	struct brink_store *st;
+	struct brink_service_rec rec; /* a copy: the caller goes on changing its own */
+	struct brink_error *err;
+	int rc;
+};
+
+static void *insert_main(void *arg)
+{
+	struct insert_job *job = arg;
+	job->rc = brink_store_service_insert(job->st, &job->rec, &job->err);
+	return NULL;
+}
+
+/* Stores the new service as running while its unit starts: the fsync (about
+ * 1 ms here, a quarter of a start) overlaps the spawn instead of following
+ * it. Nothing else uses the store meanwhile: we hold the lock. If the start
+ * fails, the row is corrected before the reply; if brinkd dies first, the
+ * restart starts the service, which is what its stored state asks. */
+static int place_and_insert(struct brink_control *ctl, struct ctl_service *s,
+			    struct brink_error **err)
+{
+	struct insert_job job = {.st = ctl->st, .rec = s->rec};
+	struct brink_error *place_err = NULL;
+	pthread_t t;
+	job.rec.state = BRINK_STATE_RUNNING;
+	bool threaded = pthread_create(&t, NULL, insert_main, &job) == 0;
+	if (!threaded)
+		insert_main(&job);
+	int placed = control__service_place(ctl, s, &place_err);
+	brink_error_free(&place_err); /* reported as state failed with its reason */
+	if (threaded)
+		pthread_join(t, NULL);
+	if (job.rc < 0) {
+		*err = job.err;
+		return -1;
+	}
+	if (placed < 0) {
+		s->rec.desired_running = false;
+		if (persist_state(ctl, s, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int create_locked(struct brink_control *ctl, const char *tenant_id, struct brink_spec *spec,
 			 brink_service_cb cb, void *ctx, struct brink_error **err)
 {
@@ -164,15 +216,11 @@ static int create_locked(struct brink_control *ctl, const char *tenant_id, struc
 	}
 	HASH_ADD(hh, ctl->services, key, sizeof(uint64_t), s);
 	control__cpu_rebalance(ctl, s); /* others shrink before the new one starts */
-	struct brink_error *place_err = NULL;
-	if (control__service_place(ctl, s, &place_err) < 0) {
-		s->rec.desired_running = false; /* reported as state failed with its reason */
-		brink_error_free(&place_err);
-	}
-	if (brink_store_service_insert(ctl->st, &s->rec, err) < 0) {
+	if (place_and_insert(ctl, s, err) < 0) {
 		HASH_DEL(ctl->services, s);
 		control__service_unplace(ctl, s);
 		control__cpu_rebalance(ctl, NULL);
+		brink_store_service_delete(ctl->st, s->rec.id, NULL);
 		control__service_free(s);
 		return -1;
 	}
@@ -218,13 +266,6 @@ int brink_control_service_list(struct brink_control *ctl, const char *tenant_id,
 			render_view(ctl, s, false, cb, ctx);
 	pthread_mutex_unlock(&ctl->lock);
 	return 0;
-}
-
-static int persist_state(struct brink_control *ctl, struct ctl_service *s,
-			 struct brink_error **err)
-{
-	return brink_store_service_set_state(ctl->st, s->rec.id, s->rec.desired_running,
-					     s->rec.state, s->rec.reason, err);
 }
 
 static int stop_locked(struct brink_control *ctl, struct ctl_service *s, struct brink_error **err)
