@@ -93,10 +93,13 @@ fuzz:
 test: deps
 	@tests/run-all.sh
 
-bench: deps all
+# deps first, then a fresh make: pkg-config only knows the libraries afterwards.
+bench: deps
+	@$(MAKE) -s all
 	@BUILD=$(BUILD) bench/run.sh
 
-run: deps all
+run: deps
+	@$(MAKE) -s all
 	$(BUILD)/brinkd $(BRINKD_ARGS)
 
 clean:
