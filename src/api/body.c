@@ -122,43 +122,50 @@ static json_t *load(const char *buf, size_t len, enum brink_body_status *st, cha
 			goto out;                                                                  \
 	} while (0)
 
-enum brink_body_status brink_body_tenant(const char *buf, size_t len, struct brink_tenant_body *out,
-					 char *msg, size_t msglen)
+/* A body of a required "name" and one optional string field `extra` (at
+ * least extra_min bytes), as tenants and things have. */
+struct named_body {
+	const char *extra;
+	size_t extra_min;
+	char *name;
+	char *extra_out;
+	size_t extra_size;
+};
+
+static enum brink_body_status parse_named(const char *buf, size_t len, const struct named_body *b,
+					  char *msg, size_t msglen)
 {
-	static const struct field fields[] = {{"name", F_STRING, true}, {"password", F_STRING, false}};
+	const struct field fields[] = {{"name", F_STRING, true}, {b->extra, F_STRING, false}};
 	enum brink_body_status st = BRINK_BODY_OK;
 	json_t *root = load(buf, len, &st, msg, msglen);
 	if (!root)
 		return st;
-	memset(out, 0, sizeof(*out));
 	TRY(check_fields(root, "", fields, BRINK_ARRAY_SIZE(fields), msg, msglen));
-	TRY(get_string(root, "name", out->name, sizeof(out->name), 1, msg, msglen));
-	TRY(get_string(root, "password", out->password, sizeof(out->password), 8, msg, msglen));
-	out->has_password = json_object_get(root, "password") != NULL;
-	if (!brink_name_valid(out->name))
+	TRY(get_string(root, "name", b->name, BRINK_NAME_MAX + 1, 1, msg, msglen));
+	TRY(get_string(root, b->extra, b->extra_out, b->extra_size, b->extra_min, msg, msglen));
+	if (!brink_name_valid(b->name))
 		st = fail(msg, msglen, "field 'name' must be 1-64 characters of A-Z a-z 0-9 . _ -");
 out:
 	json_decref(root);
 	return st;
 }
 
+enum brink_body_status brink_body_tenant(const char *buf, size_t len, struct brink_tenant_body *out,
+					 char *msg, size_t msglen)
+{
+	memset(out, 0, sizeof(*out));
+	struct named_body b = {"password", 8, out->name, out->password, sizeof(out->password)};
+	enum brink_body_status st = parse_named(buf, len, &b, msg, msglen);
+	out->has_password = st == BRINK_BODY_OK && out->password[0] != '\0';
+	return st;
+}
+
 enum brink_body_status brink_body_thing(const char *buf, size_t len, struct brink_thing_body *out,
 					char *msg, size_t msglen)
 {
-	static const struct field fields[] = {{"name", F_STRING, true}, {"info", F_STRING, false}};
-	enum brink_body_status st = BRINK_BODY_OK;
-	json_t *root = load(buf, len, &st, msg, msglen);
-	if (!root)
-		return st;
 	memset(out, 0, sizeof(*out));
-	TRY(check_fields(root, "", fields, BRINK_ARRAY_SIZE(fields), msg, msglen));
-	TRY(get_string(root, "name", out->name, sizeof(out->name), 1, msg, msglen));
-	TRY(get_string(root, "info", out->info, sizeof(out->info), 0, msg, msglen));
-	if (!brink_name_valid(out->name))
-		st = fail(msg, msglen, "field 'name' must be 1-64 characters of A-Z a-z 0-9 . _ -");
-out:
-	json_decref(root);
-	return st;
+	struct named_body b = {"info", 0, out->name, out->info, sizeof(out->info)};
+	return parse_named(buf, len, &b, msg, msglen);
 }
 
 static enum brink_body_status parse_cpu(json_t *cpu, struct brink_spec *sp, char *msg, size_t len)

@@ -110,7 +110,10 @@ void api__service_write(struct jsonw *w, const struct brink_service_view *v)
 		jsonw_lit(w, ",\"worker\":{\"pid\":");
 		jsonw_int(w, v->pid);
 		jsonw_lit(w, ",\"cpu\":");
-		jsonw_real(w, v->worker_cpu);
+		if (v->worker_cpu >= 0)
+			jsonw_real(w, v->worker_cpu);
+		else
+			jsonw_lit(w, "null"); /* not acknowledged yet */
 		jsonw_lit(w, "}");
 	}
 }
