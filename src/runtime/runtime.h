@@ -81,6 +81,12 @@ struct brink_runtime_ops {
 	 * or containers removed), so nothing is orphaned or duplicated. Returns
 	 * how many were removed, or -1. */
 	int (*reap_orphans)(struct brink_runtime *rt, struct brink_error **err);
+
+	/* Optional: brinkd's end of the unit's data channel, a SOCK_SEQPACKET
+	 * socket carrying one RECORDS frame (to the unit) or RESULTS frame (from
+	 * it) per message (include/brink/wire.h); -1 when the unit has none.
+	 * Borrowed: valid until stop(), so whoever polls it must stop first. */
+	int (*data_fd)(struct brink_runtime *rt, struct brink_unit *u);
 };
 
 /* The NULL-terminated table of drivers compiled in. */

@@ -95,7 +95,7 @@
 #define EXIT_SETUP_FAILED 126 /* the child failed before exec (message on fd 2) */
 #define EXIT_EXEC_FAILED 127
 
-enum { WFD_STDIN, WFD_STDOUT, WFD_LOG, WFD_CONTROL, WFD_SECCOMP, WFD_COUNT };
+enum { WFD_STDIN, WFD_STDOUT, WFD_LOG, WFD_CONTROL, WFD_SECCOMP, WFD_DATA, WFD_COUNT };
 enum { EV_PID, EV_CTL, EV_LOG };        /* low 2 bits of an epoll token */
 enum unit_state { UNIT_STARTING, UNIT_RUNNING, UNIT_EXITED, UNIT_STOPPING };
 
@@ -103,6 +103,7 @@ struct brink_unit {
 	uint64_t id, token;
 	pid_t pid;
 	int pidfd, sock, logfd;
+	int datafd; /* brinkd's end of the data channel (RECORDS/RESULTS) */
 	struct cgroup_unit cg;
 	bool has_cg;
 	/* Under rt->lock while in rt->units. */
@@ -116,9 +117,10 @@ struct brink_unit {
  * by the child between clone and exec (async-signal-safe code only). */
 struct spawn {
 	const char *path;
-	char *argv[12], **envp;
+	char *argv[16], **envp;
 	char unit[24];
-	int fds[WFD_COUNT]; /* what becomes the worker's 0..4 */
+	char kind[16];
+	int fds[WFD_COUNT]; /* what becomes the worker's 0..5 */
 	int netns;          /* a pooled network namespace, or -1: a new one */
 	uid_t uid;
 	/* Results. */
@@ -615,7 +617,7 @@ static struct brink_unit *unit_new(uint64_t id)
 	if (!u)
 		return NULL;
 	u->id = id;
-	u->pidfd = u->sock = u->logfd = -1;
+	u->pidfd = u->sock = u->logfd = u->datafd = -1;
 	u->worker_cpu = -1;
 	u->state = UNIT_STARTING;
 	return u;
@@ -662,6 +664,7 @@ static int unit_destroy(struct brink_unit *u, bool reaped, unsigned grace_ms,
 	close_fd(&u->pidfd);
 	close_fd(&u->sock);
 	close_fd(&u->logfd);
+	close_fd(&u->datafd);
 	free(u);
 	return rc;
 }
@@ -687,24 +690,32 @@ static int socketpairs(int ctl[2], int logp[2], struct brink_error **err)
 /* Fills s to clone u's worker and queues it to the spawner thread; u gets
  * brinkd's ends of the sockets. spawn_finish() must follow (s is read until
  * then, by the driver thread and by the child). */
-static int spawn_submit(struct brink_runtime *rt, struct brink_unit *u, struct spawn *s,
-			struct brink_error **err)
+static int spawn_submit(struct brink_runtime *rt, struct brink_unit *u, const char *kind,
+			struct spawn *s, struct brink_error **err)
 {
-	int ctl[2] = {-1, -1}, logp[2] = {-1, -1};
+	int ctl[2] = {-1, -1}, logp[2] = {-1, -1}, data[2];
 	memset(s, 0, sizeof(*s));
-	if (socketpairs(ctl, logp, err) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, data) < 0)
+		return brink_error_sys(err, errno, "socketpair");
+	if (socketpairs(ctl, logp, err) < 0) {
+		close(data[0]);
+		close(data[1]);
 		return -1;
+	}
 	u->sock = ctl[0];
 	u->logfd = logp[0];
+	u->datafd = data[0];
 	snprintf(s->unit, sizeof(s->unit), "%" PRIu64, u->id);
+	snprintf(s->kind, sizeof(s->kind), "%s", kind ? kind : "forward");
 	char *argv[] = {rt->worker_path, (char *)"--fd", (char *)"3", (char *)"--seccomp-fd",
-			(char *)"4", (char *)"--unit", s->unit, (char *)"--log-level",
+			(char *)"4", (char *)"--data-fd", (char *)"5", (char *)"--kind", s->kind,
+			(char *)"--unit", s->unit, (char *)"--log-level",
 			(char *)(brink_log_threshold >= BRINK_LOG_DEBUG ? "debug" : "info"), NULL};
 	memcpy(s->argv, argv, sizeof(argv));
 	s->path = rt->worker_path;
 	s->envp = rt->envp;
 	s->uid = UID_BASE + (uid_t)(u->id % UID_SPAN);
-	int fds[WFD_COUNT] = {rt->devnull, rt->devnull, logp[1], ctl[1], rt->seccomp_fd};
+	int fds[WFD_COUNT] = {rt->devnull, rt->devnull, logp[1], ctl[1], rt->seccomp_fd, data[1]};
 	memcpy(s->fds, fds, sizeof(fds));
 	s->netns = take_netns(rt);
 	queue_spawn(rt, s);
@@ -720,6 +731,7 @@ static int spawn_finish(struct brink_runtime *rt, struct brink_unit *u, struct s
 		close(s->netns);
 	close(s->fds[WFD_LOG]);
 	close(s->fds[WFD_CONTROL]);
+	close(s->fds[WFD_DATA]);
 	if (s->err)
 		return brink_error_sys(err, s->err, "clone3 of the worker");
 	u->pid = s->pid;
@@ -888,7 +900,7 @@ static int start_unit(struct brink_runtime *rt, const struct brink_unit_spec *sp
 	struct spawn s;
 	if (!u)
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
-	if (spawn_submit(rt, u, &s, err) < 0) {
+	if (spawn_submit(rt, u, spec->kind, &s, err) < 0) {
 		unit_destroy(u, true, 0, NULL);
 		return brink_error_wrap(err, "starting unit %" PRIu64, spec->id);
 	}
@@ -938,6 +950,12 @@ static int sandbox_set_cpu(struct brink_runtime *rt, struct brink_unit *u, doubl
 		return brink_error_make(err, BRINK_E_CONFLICT, "unit %" PRIu64 " is not running",
 					u->id);
 	return apply_cpu(u, cores, err);
+}
+
+static int sandbox_data_fd(struct brink_runtime *rt, struct brink_unit *u)
+{
+	(void)rt;
+	return u->datafd;
 }
 
 static int sandbox_info(struct brink_runtime *rt, struct brink_unit *u,
@@ -1173,4 +1191,5 @@ const struct brink_runtime_ops brink_runtime_sandbox = {
 	.set_cpu = sandbox_set_cpu,
 	.info = sandbox_info,
 	.reap_orphans = sandbox_reap_orphans,
+	.data_fd = sandbox_data_fd,
 };

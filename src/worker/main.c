@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +27,18 @@
 
 #include "brink/log.h"
 #include "brink/wire.h"
+#include "worker/forward.h"
 
 struct worker {
 	int fd;                  /* control socket */
+	int data_fd;             /* data channel (RECORDS in, RESULTS out), -1 if none */
+	bool forward;            /* kind forward: RECORDS become RESULTS lines */
 	uint64_t unit;
 	struct brink_wire_cpu cpu; /* the last CPU assignment (period 0: none yet) */
 	bool records_warned;
 	uint8_t buf[BRINK_WIRE_MAX_FRAME];
+	uint8_t out[BRINK_WIRE_MAX_FRAME];
+	char line[BRINK_WIRE_MAX_PAYLOAD];
 };
 
 enum { GO_ON = 0, EXIT_CLEAN = 1, EXIT_ERROR = -1 };
@@ -75,13 +81,61 @@ static int on_stop(struct worker *w, const struct brink_wire_frame *f)
 	return EXIT_CLEAN;
 }
 
+static int send_data(struct worker *w, struct brink_wire_batch *b)
+{
+	size_t n = brink_wire_batch_end(b);
+	for (;;) {
+		ssize_t sent = send(w->data_fd, w->out, n, MSG_NOSIGNAL);
+		if (sent == (ssize_t)n)
+			return 0;
+		if (sent < 0 && errno == EINTR)
+			continue;
+		log_error("sending results to brinkd: %s", sent < 0 ? strerror(errno) : "short");
+		return -1;
+	}
+}
+
+/* Adds one line to the RESULTS batch, sending the batch first when full. */
+static int add_result(struct worker *w, struct brink_wire_batch *b,
+		      const struct brink_wire_record *r, size_t len)
+{
+	if (brink_wire_batch_add(b, r->seq, r->time_ns, w->line, (uint32_t)len) == BRINK_WIRE_OK)
+		return 0;
+	if (send_data(w, b) < 0)
+		return -1;
+	brink_wire_batch_begin(b, w->out, sizeof(w->out), BRINK_WIRE_RESULTS);
+	return brink_wire_batch_add(b, r->seq, r->time_ns, w->line, (uint32_t)len) ==
+			       BRINK_WIRE_OK
+		       ? 0
+		       : -1;
+}
+
+/* A forward worker turns every reading into the line its clients receive. */
 static int on_records(struct worker *w, const struct brink_wire_frame *f)
 {
-	(void)f;
-	if (!w->records_warned)
-		log_warn("RECORDS frames are not handled yet; dropping them");
-	w->records_warned = true;
-	return GO_ON;
+	struct brink_wire_record_iter it;
+	struct brink_wire_record r;
+	struct brink_wire_batch b;
+	if (!w->forward) {
+		if (!w->records_warned)
+			log_warn("this kind does not handle readings yet; dropping them");
+		w->records_warned = true;
+		return GO_ON;
+	}
+	if (brink_wire_records_begin(f, &it) != BRINK_WIRE_OK)
+		return EXIT_ERROR;
+	brink_wire_batch_begin(&b, w->out, sizeof(w->out), BRINK_WIRE_RESULTS);
+	while (brink_wire_records_next(&it, &r) == BRINK_WIRE_OK) {
+		size_t len = brink_forward_format(r.data, r.length, r.time_ns, w->line,
+						  sizeof(w->line));
+		if (len == 0) {
+			log_warn("dropping a malformed record (seq %" PRIu64 ")", r.seq);
+			continue;
+		}
+		if (add_result(w, &b, &r, len) < 0)
+			return EXIT_ERROR;
+	}
+	return b.count && send_data(w, &b) < 0 ? EXIT_ERROR : GO_ON;
 }
 
 /* What the worker does with each frame type brinkd may send. */
@@ -106,26 +160,48 @@ static int dispatch(struct worker *w, size_t len)
 	return handlers[f.type](w, &f);
 }
 
-/* Serves frames; returns the process exit status. */
+/* Reads one frame from fd and handles it: GO_ON, or the exit status + 1000. */
+static int serve_one(struct worker *w, int fd)
+{
+	ssize_t n = recv(fd, w->buf, sizeof(w->buf), MSG_TRUNC);
+	if (n < 0 && errno == EINTR)
+		return GO_ON;
+	if (n < 0) {
+		log_error("reading from brinkd: %s", strerror(errno));
+		return 1000 + 1;
+	}
+	if (n == 0)
+		return 1000; /* brinkd closed the socket */
+	if ((size_t)n > sizeof(w->buf)) {
+		log_error("frame of %zd bytes is over the limit", n);
+		return 1000 + 2;
+	}
+	int rc = dispatch(w, (size_t)n);
+	if (rc == GO_ON)
+		return GO_ON;
+	return 1000 + (rc == EXIT_CLEAN ? 0 : 2);
+}
+
+/* Serves frames on the control socket and the data channel; returns the
+ * process exit status. */
 static int serve(struct worker *w)
 {
+	struct pollfd fds[2] = {{.fd = w->fd, .events = POLLIN}, {.fd = w->data_fd, .events = POLLIN}};
+	nfds_t nfds = w->data_fd >= 0 ? 2 : 1;
 	for (;;) {
-		ssize_t n = recv(w->fd, w->buf, sizeof(w->buf), MSG_TRUNC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			log_error("reading from brinkd: %s", strerror(errno));
+		if (poll(fds, nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
 			return 1;
 		}
-		if (n == 0)
-			return 0; /* brinkd closed the socket */
-		if ((size_t)n > sizeof(w->buf)) {
-			log_error("frame of %zd bytes is over the limit", n);
-			return 2;
+		for (nfds_t i = 0; i < nfds; i++) {
+			if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			int rc = serve_one(w, fds[i].fd);
+			if (rc != GO_ON)
+				return rc - 1000;
 		}
-		int rc = dispatch(w, (size_t)n);
-		if (rc != GO_ON)
-			return rc == EXIT_CLEAN ? 0 : 2;
 	}
 }
 
@@ -174,8 +250,9 @@ static int check_socket(int fd)
 }
 
 struct options {
-	int fd, seccomp_fd;
+	int fd, seccomp_fd, data_fd;
 	uint64_t unit;
+	bool forward;
 };
 
 static int parse_fd(const char *s)
@@ -187,7 +264,8 @@ static int parse_fd(const char *s)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: brink-worker --fd N [--seccomp-fd N] [--unit ID] [--log-level L]\n");
+	fprintf(stderr, "usage: brink-worker --fd N [--seccomp-fd N] [--data-fd N] [--kind K] [--unit ID]"
+			" [--log-level L]\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -196,6 +274,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"fd", required_argument, NULL, 'f'},
 		{"seccomp-fd", required_argument, NULL, 's'},
 		{"unit", required_argument, NULL, 'u'},
+		{"data-fd", required_argument, NULL, 'd'},
+		{"kind", required_argument, NULL, 'k'},
 		{"log-level", required_argument, NULL, 'l'},
 		{NULL, 0, NULL, 0},
 	};
@@ -203,6 +283,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->fd = parse_fd(getenv("BRINK_WORKER_FD"));
 	o->seccomp_fd = sfd ? parse_fd(sfd) : -1;
 	o->unit = 0;
+	o->data_fd = -1;
+	o->forward = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -215,6 +297,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'u':
 			o->unit = strtoull(optarg, NULL, 10);
+			break;
+		case 'd':
+			if ((o->data_fd = parse_fd(optarg)) < 0)
+				return -1;
+			break;
+		case 'k':
+			o->forward = strcmp(optarg, "forward") == 0;
 			break;
 		case 'l':
 			if (brink_log_parse_level(optarg, &brink_log_threshold) < 0)
@@ -237,8 +326,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	w.fd = o.fd;
+	w.data_fd = o.data_fd;
+	w.forward = o.forward;
 	w.unit = o.unit;
-	if (check_socket(w.fd) < 0)
+	if (check_socket(w.fd) < 0 || (w.data_fd >= 0 && check_socket(w.data_fd) < 0))
 		return 1;
 	if (o.seccomp_fd >= 0 && load_seccomp(o.seccomp_fd) < 0)
 		return 1;

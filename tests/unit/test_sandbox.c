@@ -786,6 +786,45 @@ static void test_seccomp_filter(void **state)
 	close(fd);
 }
 
+/* A forward worker turns every RECORDS record into a RESULTS line. */
+static void test_forward_data_channel(void **state)
+{
+	(void)state;
+	struct brink_unit *u = start_unit(120, 0.5, 64 << 20);
+	int fd = ops->data_fd(fx.rt, u);
+	assert_true(fd >= 0);
+	uint8_t buf[BRINK_WIRE_MAX_FRAME];
+	struct brink_wire_batch b;
+	const char *recs[] = {"temp-1\n{\"temp\":\"31.2\"}", "hum-2\n{}", "bad record"};
+	assert_int_equal(brink_wire_batch_begin(&b, buf, sizeof(buf), BRINK_WIRE_RECORDS), BRINK_WIRE_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(brink_wire_batch_add(&b, (uint64_t)i, 1500000000123456789ull, recs[i],
+						      (uint32_t)strlen(recs[i])),
+				 BRINK_WIRE_OK);
+	size_t n = brink_wire_batch_end(&b);
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+	ssize_t got = recv(fd, buf, sizeof(buf), 0);
+	assert_true(got > 0);
+	struct brink_wire_frame f;
+	struct brink_wire_record_iter it;
+	struct brink_wire_record r;
+	assert_int_equal(brink_wire_parse_msg(buf, (size_t)got, &f), BRINK_WIRE_OK);
+	assert_int_equal(f.type, BRINK_WIRE_RESULTS);
+	assert_int_equal(brink_wire_records_begin(&f, &it), BRINK_WIRE_OK);
+	const char *want[] = {
+		"{\"thing\":\"temp-1\",\"received\":1500000000.123456,\"temp\":\"31.2\"}",
+		"{\"thing\":\"hum-2\",\"received\":1500000000.123456}"};
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(brink_wire_records_next(&it, &r), BRINK_WIRE_OK);
+		assert_int_equal(r.seq, (uint64_t)i);
+		assert_int_equal(r.length, strlen(want[i]));
+		assert_memory_equal(r.data, want[i], r.length);
+	}
+	/* the malformed third record is dropped, not echoed */
+	assert_int_equal(brink_wire_records_next(&it, &r), BRINK_WIRE_END);
+	stop_unit(u);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -796,6 +835,7 @@ int main(void)
 		cmocka_unit_test(test_namespaces_and_privileges),
 		cmocka_unit_test(test_cgroup_limits),
 		cmocka_unit_test(test_set_cpu),
+		cmocka_unit_test(test_forward_data_channel),
 		cmocka_unit_test(test_kill9_reports_exit),
 		cmocka_unit_test(test_stop_is_clean),
 		cmocka_unit_test(test_stop_races_exit),
