@@ -17,7 +17,7 @@ OPT = -O2
 WORKER_STATIC = -static
 endif
 
-PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl
+PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -30,8 +30,8 @@ LDFLAGS = $(SANFLAGS) $(EXTRA_LDFLAGS)
 LDLIBS = $(PKG_LIBS) -lpthread -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
-DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c \
-		src/runtime/*.c src/control/*.c)
+DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c src/ingest/*.c \
+		src/runtime/*.c src/control/*.c src/router/*.c)
 WORKER_SRC := $(wildcard src/worker/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 MAINS := src/core/main.c src/worker/main.c src/cli/main.c

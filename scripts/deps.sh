@@ -3,9 +3,9 @@
 # one is missing. Needs root (apt-get); does nothing when all are there.
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
-libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libseccomp-dev
-libcurl4-openssl-dev libcmocka-dev uthash-dev
-curl jq sqlite3 procps util-linux iproute2 wrk"
+libuv1-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libseccomp-dev
+libcurl4-openssl-dev libcmocka-dev uthash-dev libcbor-dev
+curl jq sqlite3 procps util-linux iproute2 wrk mosquitto libmosquitto-dev"
 
 missing=""
 for p in $PKGS; do

@@ -79,6 +79,8 @@ struct brink_service_rec {
 	enum brink_state state;
 	char reason[256];
 	int64_t created;
+	size_t nports;
+	int ports[BRINK_PORTS_MAX]; /* host ports brink gave it (a forward service's stream) */
 };
 
 /* Frees the arrays of *spec (not spec itself) and zeroes them. */

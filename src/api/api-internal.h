@@ -20,6 +20,7 @@ struct api_metrics {
 struct brink_api {
 	struct MHD_Daemon *mhd;
 	struct brink_control *ctl;
+	struct brink_router *router;
 	atomic_size_t max_body;
 	struct api_metrics metrics;
 };

@@ -7,13 +7,16 @@
 #include "brink/error.h"
 #include "control/control.h"
 #include "core/config.h"
+#include "router/router.h"
 
 struct brink_api;
 
-/* Listens on api.bind:api.port. The control plane is borrowed and must
- * outlive the API. Fails when the port cannot be bound. */
+/* Listens on api.bind:api.port. The control plane and the router (NULL:
+ * none) are borrowed and must outlive the API. Fails when the port cannot
+ * be bound. */
 int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
-		    struct brink_api **out, struct brink_error **err);
+		    struct brink_router *router, struct brink_api **out,
+		    struct brink_error **err);
 
 /* Stops listening, waits for requests in flight, frees. Safe on NULL. */
 void brink_api_stop(struct brink_api *api);

@@ -129,7 +129,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
-		    struct brink_api **out, struct brink_error **err)
+		    struct brink_router *router, struct brink_api **out,
+		    struct brink_error **err)
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->api_port)};
 	if (inet_pton(AF_INET, cfg->api_bind, &addr.sin_addr) != 1)
@@ -139,6 +140,7 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 	if (!api)
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 	api->ctl = ctl;
+	api->router = router;
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	api->mhd = MHD_start_daemon(

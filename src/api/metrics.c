@@ -101,6 +101,32 @@ static void put_system(struct text *t, const struct brink_system *s)
 		    s->runtimes[i].available);
 }
 
+static void put_router(struct text *t, struct brink_router *r)
+{
+	struct brink_router_stats s;
+	if (!r)
+		return;
+	brink_router_stats(r, &s);
+	put(t, "# HELP brink_ingest_readings_total Readings accepted from things.\n"
+	       "# TYPE brink_ingest_readings_total counter\nbrink_ingest_readings_total %llu\n",
+	    (unsigned long long)s.readings);
+	put(t, "# HELP brink_ingest_refused_total Lines and connections refused, by reason.\n"
+	       "# TYPE brink_ingest_refused_total counter\n"
+	       "brink_ingest_refused_total{reason=\"line\"} %llu\n"
+	       "brink_ingest_refused_total{reason=\"auth\"} %llu\n",
+	    (unsigned long long)s.refused_lines, (unsigned long long)s.refused_auth);
+	put(t, "# HELP brink_ingest_connections_total Thing connections accepted.\n"
+	       "# TYPE brink_ingest_connections_total counter\nbrink_ingest_connections_total %llu\n",
+	    (unsigned long long)s.connections);
+	put(t, "# HELP brink_stream_lines_total Lines services sent to their clients.\n"
+	       "# TYPE brink_stream_lines_total counter\nbrink_stream_lines_total %llu\n",
+	    (unsigned long long)s.delivered_lines);
+	put(t, "# HELP brink_router_dropped_batches_total Batches dropped: a service was slower"
+	       " than its readings.\n# TYPE brink_router_dropped_batches_total counter\n"
+	       "brink_router_dropped_batches_total %llu\n",
+	    (unsigned long long)s.dropped_batches);
+}
+
 void api__metrics_handler(struct api_request *rq)
 {
 	struct brink_system sys;
@@ -113,6 +139,7 @@ void api__metrics_handler(struct api_request *rq)
 	}
 	put_system(&t, &sys);
 	put_latency(&t, &rq->api->metrics);
+	put_router(&t, rq->api->router);
 	if (!t.buf) {
 		api__reply_errorf(rq, 500, "internal", "out of memory");
 		return;

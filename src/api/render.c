@@ -69,7 +69,13 @@ static void write_spec(struct jsonw *w, const struct brink_service_rec *r)
 	jsonw_str(w, sp->runtime);
 	jsonw_lit(w, ",\"memory_mb\":");
 	jsonw_int(w, sp->memory_mb);
-	jsonw_lit(w, ",\"ports\":[],\"things\":");
+	jsonw_lit(w, ",\"ports\":[");
+	for (size_t i = 0; i < r->nports; i++) {
+		if (i)
+			jsonw_lit(w, ",");
+		jsonw_int(w, r->ports[i]);
+	}
+	jsonw_lit(w, "],\"things\":");
 	write_strings(w, (const char *)sp->things, sp->nthings, sizeof(*sp->things));
 	if (sp->all_things)
 		jsonw_lit(w, ",\"all_things\":true,\"created\":");

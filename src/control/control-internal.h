@@ -31,6 +31,7 @@ struct brink_control {
 	struct ctl_runtime runtimes[8];
 	size_t nruntimes;
 	struct ctl_service *services; /* uthash by key */
+	struct brink_router *router;  /* NULL: no data plane (tests) */
 };
 
 /* secret.c: random ids and keys, key hashes, password hashes. */

@@ -159,6 +159,11 @@ persist:
 	log_info("reconciled: %u services, %zu started again", HASH_COUNT(ctl->services), started);
 }
 
+void brink_control_set_router(struct brink_control *ctl, struct brink_router *r)
+{
+	ctl->router = r;
+}
+
 int brink_control_start(struct brink_control *ctl, struct brink_error **err)
 {
 	pthread_mutex_lock(&ctl->lock);

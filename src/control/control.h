@@ -55,6 +55,10 @@ struct brink_system {
 /* Creates the control plane over an open store (borrowed; must outlive it). */
 int brink_control_new(const struct brink_config *cfg, struct brink_store *st,
 		      struct brink_control **out, struct brink_error **err);
+struct brink_router;
+/* Gives the control plane the data plane to tell about running services
+ * (borrowed; call before brink_control_start). */
+void brink_control_set_router(struct brink_control *ctl, struct brink_router *r);
 /* Reconciles with reality: reaps what earlier runs left, then starts every
  * service whose desired state is running. */
 int brink_control_start(struct brink_control *ctl, struct brink_error **err);
@@ -76,6 +80,10 @@ int brink_control_rotate_key(struct brink_control *ctl, const char *tenant_id, b
  * keys, things and services in one transaction. */
 int brink_control_unsubscribe(struct brink_control *ctl, const char *tenant_id,
 			      struct brink_error **err);
+
+/* The thing whose key this is (any tenant); UNAUTHORIZED otherwise. */
+int brink_control_thing_auth(struct brink_control *ctl, const char *key, struct brink_thing *out,
+			     struct brink_error **err);
 
 /* Things, scoped by tenant. */
 int brink_control_thing_create(struct brink_control *ctl, const char *tenant_id, const char *name,

@@ -4,6 +4,7 @@
 
 #include "brink/log.h"
 #include "control/control-internal.h"
+#include "router/router.h"
 
 struct ctl_service *control__service_find(struct brink_control *ctl, const char *tenant_id,
 					  const char *id)
@@ -32,6 +33,24 @@ static void set_failed(struct ctl_service *s, const char *reason)
 	snprintf(s->rec.reason, sizeof(s->rec.reason), "%s", reason);
 }
 
+/* Tells the data plane about a unit that has a data channel. */
+static void route_add(struct brink_control *ctl, struct ctl_service *s)
+{
+	struct ctl_runtime *r = s->runtime;
+	int fd = r->ops->data_fd ? r->ops->data_fd(r->rt, s->unit) : -1;
+	if (!ctl->router || fd < 0)
+		return;
+	struct brink_route route = {
+		.service = s->key,
+		.data_fd = fd,
+		.stream_port = s->rec.nports ? s->rec.ports[0] : 0,
+		.nthings = s->rec.spec.all_things ? 0 : s->rec.spec.nthings,
+		.things = s->rec.spec.things,
+	};
+	memcpy(route.tenant, s->rec.tenant_id, sizeof(route.tenant));
+	brink_router_add(ctl->router, &route);
+}
+
 int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 			   struct brink_error **err)
 {
@@ -49,6 +68,7 @@ int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 	} else if (r->ops->start(r->rt, &us, &s->unit, err) == 0) {
 		s->rec.state = BRINK_STATE_RUNNING;
 		s->rec.reason[0] = '\0';
+		route_add(ctl, s);
 		return 0;
 	}
 	s->unit = NULL;
@@ -62,6 +82,8 @@ int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 void control__service_unplace(struct brink_control *ctl, struct ctl_service *s)
 {
 	struct brink_error *err = NULL;
+	if (s->unit && ctl->router)
+		brink_router_remove(ctl->router, s->key);
 	if (s->unit && s->runtime->ops->stop(s->runtime->rt, s->unit, &err) < 0) {
 		log_warn("service %s: stopping: %s", s->rec.id, err->msg);
 		brink_error_free(&err);
@@ -127,6 +149,33 @@ static int check_spec(struct brink_control *ctl, const char *tenant_id, struct b
 		return brink_error_make(err, BRINK_E_CONFLICT, "this gateway holds at most %d services",
 					ctl->cfg.services_max);
 	return 0;
+}
+
+static bool port_taken(struct brink_control *ctl, int port)
+{
+	for (struct ctl_service *s = ctl->services; s; s = s->hh.next)
+		for (size_t i = 0; i < s->rec.nports; i++)
+			if (s->rec.ports[i] == port)
+				return true;
+	return false;
+}
+
+/* Gives a forward or analyze service its stream port: the lowest of
+ * ports.first..ports.last that no service holds. */
+static int allocate_stream_port(struct brink_control *ctl, struct ctl_service *s,
+				struct brink_error **err)
+{
+	if (s->rec.spec.kind == BRINK_KIND_CUSTOM)
+		return 0;
+	for (int p = ctl->cfg.ports_first; p <= ctl->cfg.ports_last; p++) {
+		if (!port_taken(ctl, p)) {
+			s->rec.ports[0] = p;
+			s->rec.nports = 1;
+			return 0;
+		}
+	}
+	return brink_error_make(err, BRINK_E_CONFLICT, "no free port left in %d-%d",
+				ctl->cfg.ports_first, ctl->cfg.ports_last);
 }
 
 static struct ctl_service *service_new(const char *tenant_id, struct brink_spec *spec,
@@ -210,7 +259,7 @@ static int create_locked(struct brink_control *ctl, const char *tenant_id, struc
 	struct ctl_service *s = service_new(tenant_id, spec, rt);
 	if (!s)
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
-	if (control__cpu_admit(ctl, s, err) < 0) {
+	if (allocate_stream_port(ctl, s, err) < 0 || control__cpu_admit(ctl, s, err) < 0) {
 		control__service_free(s);
 		return -1;
 	}

@@ -35,6 +35,21 @@ int brink_control_thing_create(struct brink_control *ctl, const char *tenant_id,
 	return 0;
 }
 
+int brink_control_thing_auth(struct brink_control *ctl, const char *key, struct brink_thing *out,
+			     struct brink_error **err)
+{
+	uint8_t hash[BRINK_KEY_HASH_LEN];
+	if (strlen(key) != BRINK_KEY_LEN)
+		return brink_error_make(err, BRINK_E_UNAUTHORIZED, "the thing key was refused");
+	control__key_hash(key, hash);
+	pthread_mutex_lock(&ctl->lock);
+	int rc = brink_store_thing_by_key(ctl->st, hash, out, err);
+	pthread_mutex_unlock(&ctl->lock);
+	if (rc < 0 && (*err)->code == BRINK_E_NOT_FOUND)
+		brink_error_make(err, BRINK_E_UNAUTHORIZED, "the thing key was refused");
+	return rc;
+}
+
 int brink_control_thing_get(struct brink_control *ctl, const char *tenant_id, const char *id,
 			    struct brink_thing *out, struct brink_error **err)
 {

@@ -17,6 +17,10 @@ struct brink_config {
 	int api_threads;
 	int api_max_body;
 	int ingest_tcp_port;
+	char ingest_bind[64];
+	int ingest_max_line;
+	int ingest_auth_timeout_ms;
+	int ports_first, ports_last;
 	int coap_port;
 	int mqtt_port;
 	bool ecm_enabled;

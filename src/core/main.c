@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "brink/log.h"
 #include "control/control.h"
+#include "router/router.h"
 #include "core/config.h"
 #include "store/store.h"
 
@@ -32,6 +33,7 @@ struct daemon {
 	int lock_fd;
 	struct brink_store *st;
 	struct brink_control *ctl;
+	struct brink_router *router;
 	struct brink_api *api;
 };
 
@@ -165,7 +167,11 @@ static int daemon_start(struct daemon *d, struct brink_error **err)
 	snprintf(db, sizeof(db), "%s/brink.db", d->cfg.data_dir);
 	if (brink_store_open(db, &d->st, err) < 0 ||
 	    brink_control_new(&d->cfg, d->st, &d->ctl, err) < 0 ||
-	    brink_control_start(d->ctl, err) < 0 || brink_api_start(&d->cfg, d->ctl, &d->api, err) < 0)
+	    brink_router_start(&d->cfg, d->ctl, &d->router, err) < 0)
+		return -1;
+	brink_control_set_router(d->ctl, d->router);
+	if (brink_control_start(d->ctl, err) < 0 ||
+	    brink_api_start(&d->cfg, d->ctl, d->router, &d->api, err) < 0)
 		return -1;
 	return 0;
 }
@@ -173,6 +179,9 @@ static int daemon_start(struct daemon *d, struct brink_error **err)
 static void daemon_stop(struct daemon *d)
 {
 	brink_api_stop(d->api);
+	if (d->ctl)
+		brink_control_set_router(d->ctl, NULL);
+	brink_router_stop(d->router);
 	brink_control_free(d->ctl);
 	brink_store_close(d->st);
 	if (d->lock_fd >= 0)

@@ -31,5 +31,7 @@ const char *const store__migrations[] = {
 	"  desired TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,"
 	"  created INTEGER NOT NULL, seq INTEGER NOT NULL);"
 	"CREATE INDEX services_tenant ON services(tenant_id);",
+	/* 2: host ports handed to a service (its stream port) */
+	"ALTER TABLE services ADD COLUMN ports TEXT NOT NULL DEFAULT '[]';",
 	NULL,
 };

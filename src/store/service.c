@@ -50,6 +50,7 @@ int store__service_bind(sqlite3_stmt *s, const struct brink_service_rec *rec)
 	sqlite3_bind_int(s, 14, sp->batch);
 	sqlite3_bind_text(s, 15, sp->image, -1, SQLITE_STATIC);
 	bind_text_owned(s, 16, ports_json(sp->container_ports, sp->nports));
+	bind_text_owned(s, 22, ports_json(rec->ports, rec->nports));
 	sqlite3_bind_text(s, 17, rec->desired_running ? "running" : "stopped", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 18, brink_state_name(rec->state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 19, rec->reason, -1, SQLITE_STATIC);
@@ -82,14 +83,14 @@ static int read_strings(const char *text, void **out, size_t *count, size_t widt
 	return 0;
 }
 
-static void read_ports(const char *text, struct brink_spec *sp)
+static size_t read_ports(const char *text, int ports[BRINK_PORTS_MAX])
 {
 	json_t *a = json_loads(text, 0, NULL);
-	size_t n = json_is_array(a) ? json_array_size(a) : 0;
-	sp->nports = 0;
+	size_t n = json_is_array(a) ? json_array_size(a) : 0, count = 0;
 	for (size_t i = 0; i < n && i < BRINK_PORTS_MAX; i++)
-		sp->container_ports[sp->nports++] = (int)json_integer_value(json_array_get(a, i));
+		ports[count++] = (int)json_integer_value(json_array_get(a, i));
 	json_decref(a);
+	return count;
 }
 
 int store__service_read(sqlite3_stmt *s, struct brink_service_rec *rec)
@@ -111,7 +112,8 @@ int store__service_read(sqlite3_stmt *s, struct brink_service_rec *rec)
 	snprintf(sp->model, sizeof(sp->model), "%s", col_text(s, 10));
 	sp->batch = sqlite3_column_int(s, 13);
 	snprintf(sp->image, sizeof(sp->image), "%s", col_text(s, 14));
-	read_ports(col_text(s, 15), sp);
+	sp->nports = read_ports(col_text(s, 15), sp->container_ports);
+	rec->nports = read_ports(col_text(s, 20), rec->ports);
 	rec->desired_running = strcmp(col_text(s, 16), "running") == 0;
 	snprintf(rec->reason, sizeof(rec->reason), "%s", col_text(s, 18));
 	rec->created = sqlite3_column_int64(s, 19);

@@ -20,21 +20,24 @@ static const char *const stmt_sql[ST__COUNT] = {
 			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_THING_GET] = "SELECT id, tenant_id, name, info, created, last_seen FROM things"
 			 " WHERE tenant_id = ?1 AND id = ?2",
+	[ST_THING_BY_KEY] = "SELECT id, tenant_id, name, info, created, last_seen FROM things"
+			    " WHERE key_hash = ?1",
 	[ST_THING_LIST] = "SELECT id, tenant_id, name, info, created, last_seen FROM things"
 			  " WHERE tenant_id = ?1 ORDER BY seq",
 	[ST_THING_DELETE] = "DELETE FROM things WHERE tenant_id = ?1 AND id = ?2",
 	[ST_SERVICE_INSERT] =
 		"INSERT INTO services(id, tenant_id, kind, name, runtime, cpu_min, cpu_max,"
 		" memory_mb, all_things, things, model, columns, mode, batch, image,"
-		" container_ports, desired, state, reason, created, seq) VALUES (?1, ?2, ?3, ?4,"
-		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+		" container_ports, desired, state, reason, created, seq, ports) VALUES (?1, ?2, ?3,"
+		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
+		" ?22)",
 	[ST_SERVICE_SET_STATE] = "UPDATE services SET desired = ?2, state = ?3, reason = ?4"
 				 " WHERE id = ?1",
 	[ST_SERVICE_DELETE] = "DELETE FROM services WHERE id = ?1",
 	[ST_SERVICE_LOAD] =
 		"SELECT id, tenant_id, kind, name, runtime, cpu_min, cpu_max, memory_mb,"
 		" all_things, things, model, columns, mode, batch, image, container_ports,"
-		" desired, state, reason, created FROM services ORDER BY seq",
+		" desired, state, reason, created, ports FROM services ORDER BY seq",
 };
 
 int store__error(struct brink_store *st, struct brink_error **err, const char *what)

@@ -46,6 +46,9 @@ int brink_store_thing_insert(struct brink_store *st, const struct brink_thing *t
 			     const uint8_t key_hash[BRINK_KEY_HASH_LEN], struct brink_error **err);
 int brink_store_thing_get(struct brink_store *st, const char *tenant_id, const char *id,
 			  struct brink_thing *out, struct brink_error **err);
+/* The thing whose key hashes to key_hash (any tenant); NOT_FOUND otherwise. */
+int brink_store_thing_by_key(struct brink_store *st, const uint8_t key_hash[BRINK_KEY_HASH_LEN],
+			     struct brink_thing *out, struct brink_error **err);
 /* Calls cb for each of the tenant's things in creation order; a non-zero
  * return from cb stops the walk and is returned. */
 int brink_store_thing_list(struct brink_store *st, const char *tenant_id,

@@ -49,6 +49,24 @@ int brink_store_thing_get(struct brink_store *st, const char *tenant_id, const c
 	return ret;
 }
 
+int brink_store_thing_by_key(struct brink_store *st, const uint8_t key_hash[BRINK_KEY_HASH_LEN],
+			     struct brink_thing *out, struct brink_error **err)
+{
+	sqlite3_stmt *s = st->stmt[ST_THING_BY_KEY];
+	sqlite3_bind_blob(s, 1, key_hash, BRINK_KEY_HASH_LEN, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW)
+		read_thing(s, out);
+	else if (rc == SQLITE_DONE)
+		ret = brink_error_make(err, BRINK_E_NOT_FOUND, "no thing with that key");
+	else
+		ret = store__error(st, err, "reading a thing");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
 int brink_store_thing_list(struct brink_store *st, const char *tenant_id,
 			   int (*cb)(void *ctx, const struct brink_thing *t), void *ctx,
 			   struct brink_error **err)

@@ -31,10 +31,12 @@ free_port() {
 	done
 }
 API_PORT=${API_PORT:-$(free_port)}
+INGEST_PORT=${INGEST_PORT:-$(free_port)}
 export BRINK_URL="http://127.0.0.1:$API_PORT"
 
 brinkd_start() {
 	"$BRINKD" -o data_dir="$DATA_DIR" -o api.port="$API_PORT" -o api.bind=127.0.0.1 \
+		-o ingest.tcp.port="$INGEST_PORT" -o ingest.bind=127.0.0.1 \
 		-o log.level=debug "$@" 2>>"$DATA_DIR/brinkd.log" &
 	BRINKD_PID=$!
 	local i

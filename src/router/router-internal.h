@@ -1,0 +1,80 @@
+#ifndef BRINK_ROUTER_INTERNAL_H
+#define BRINK_ROUTER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <uthash.h>
+#include <uv.h>
+
+#include "brink/wire.h"
+#include "router/router.h"
+
+struct stream_client;
+
+/* A running service as the I/O thread sees it. Freed only from the close
+ * callback of its last handle (libuv ownership). */
+struct route {
+	uint64_t id;
+	brink_id tenant;
+	size_t nthings;
+	brink_id *things;
+	int data_fd;
+	uv_poll_t poll;
+	uv_tcp_t listener;
+	bool listening, removed;
+	int open_handles;
+	struct stream_client *clients;
+	struct brink_wire_batch batch; /* RECORDS being filled, sent at the end of a loop turn */
+	bool dirty;
+	uint64_t seq;
+	struct route *next_dirty;
+	struct brink_router *r;
+	UT_hash_handle hh;
+	uint8_t out[BRINK_WIRE_MAX_FRAME];
+	uint8_t in[BRINK_WIRE_MAX_FRAME];
+};
+
+struct router_cmd {
+	enum { CMD_ADD, CMD_REMOVE, CMD_STOP } kind;
+	struct brink_route route; /* ADD: things copied into owned */
+	brink_id *owned_things;
+	struct router_cmd *next;
+};
+
+struct brink_router {
+	struct brink_config cfg;
+	struct brink_control *ctl;
+	uv_loop_t loop;
+	uv_async_t wake;
+	uv_check_t flush;
+	uv_tcp_t ingest;
+	pthread_t thread;
+	pthread_mutex_t qlock;
+	struct router_cmd *queue, *queue_tail;
+	struct route *routes; /* by id */
+	struct route *dirty;  /* routes with records to send */
+	struct {
+		atomic_ullong readings, delivered_lines, dropped_batches, refused_lines,
+			refused_auth, connections;
+	} stats;
+};
+
+/* router.c: hands one reading of a thing to every route that reads it. */
+void router__publish(struct brink_router *r, const struct brink_thing *thing, uint64_t time_ns,
+		     const char *json, size_t len);
+
+/* stream.c: a service's stream port. */
+int router__stream_listen(struct route *rt, int port);
+void router__stream_send(struct route *rt, const char *data, size_t len);
+void router__stream_close_all(struct route *rt);
+
+/* ingest/tcp.c */
+int brink_ingest_tcp_start(struct brink_router *r, struct brink_error **err);
+
+/* Closes a handle that belongs to rt (counted in open_handles); a removed
+ * route is freed after its last handle closed. */
+void router__close_handle(struct route *rt, uv_handle_t *h);
+/* Frees rt if it is removed and has no open handle left. */
+void router__route_release(struct route *rt);
+
+#endif

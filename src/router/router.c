@@ -1,0 +1,338 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "brink/log.h"
+#include "router/router-internal.h"
+
+/* ---- routes ---- */
+
+void router__route_release(struct route *rt)
+{
+	if (!rt->removed || rt->open_handles > 0)
+		return;
+	if (rt->data_fd >= 0)
+		close(rt->data_fd);
+	free(rt->things);
+	free(rt);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct route *rt = h->data;
+	rt->open_handles--;
+	router__route_release(rt);
+}
+
+void router__close_handle(struct route *rt, uv_handle_t *h)
+{
+	h->data = rt;
+	uv_close(h, on_handle_closed);
+}
+
+static bool route_reads(const struct route *rt, const char *thing_id)
+{
+	if (rt->nthings == 0)
+		return true;
+	for (size_t i = 0; i < rt->nthings; i++)
+		if (memcmp(rt->things[i], thing_id, sizeof(brink_id)) == 0)
+			return true;
+	return false;
+}
+
+/* Sends the route's batch; when the unit cannot take it now (its channel is
+ * full: the service is slower than its readings) the batch is dropped and
+ * counted rather than queued without bound. */
+static void route_flush(struct brink_router *r, struct route *rt)
+{
+	if (!rt->batch.count)
+		return;
+	size_t n = brink_wire_batch_end(&rt->batch);
+	if (send(rt->data_fd, rt->out, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n)
+		atomic_fetch_add(&r->stats.dropped_batches, 1);
+	brink_wire_batch_begin(&rt->batch, rt->out, sizeof(rt->out), BRINK_WIRE_RECORDS);
+}
+
+static void mark_dirty(struct brink_router *r, struct route *rt)
+{
+	if (rt->dirty)
+		return;
+	rt->dirty = true;
+	rt->next_dirty = r->dirty;
+	r->dirty = rt;
+}
+
+/* A record is "<thing name>\n<reading JSON>" (see worker/forward.h). */
+static void route_add_record(struct brink_router *r, struct route *rt, const char *name,
+			     uint64_t time_ns, const char *json, size_t len)
+{
+	char rec[BRINK_NAME_MAX + 2 + 65536];
+	size_t nl = strlen(name);
+	if (nl + 1 + len > sizeof(rec))
+		return;
+	memcpy(rec, name, nl);
+	rec[nl] = '\n';
+	memcpy(rec + nl + 1, json, len);
+	uint32_t total = (uint32_t)(nl + 1 + len);
+	if (brink_wire_batch_add(&rt->batch, rt->seq, time_ns, rec, total) != BRINK_WIRE_OK) {
+		route_flush(r, rt);
+		if (brink_wire_batch_add(&rt->batch, rt->seq, time_ns, rec, total) != BRINK_WIRE_OK)
+			return;
+	}
+	rt->seq++;
+	mark_dirty(r, rt);
+}
+
+void router__publish(struct brink_router *r, const struct brink_thing *thing, uint64_t time_ns,
+		     const char *json, size_t len)
+{
+	atomic_fetch_add(&r->stats.readings, 1);
+	for (struct route *rt = r->routes; rt; rt = rt->hh.next)
+		if (!rt->removed && memcmp(rt->tenant, thing->tenant_id, sizeof(brink_id)) == 0 &&
+		    route_reads(rt, thing->id))
+			route_add_record(r, rt, thing->name, time_ns, json, len);
+}
+
+/* At the end of every loop turn: what came in during it goes out in one frame. */
+static void on_flush(uv_check_t *h)
+{
+	struct brink_router *r = h->data;
+	struct route *rt = r->dirty;
+	r->dirty = NULL;
+	while (rt) {
+		struct route *next = rt->next_dirty;
+		rt->dirty = false;
+		if (!rt->removed)
+			route_flush(r, rt);
+		rt = next;
+	}
+}
+
+/* RESULTS from the unit: their lines go to the service's stream clients. */
+static void on_results(uv_poll_t *h, int status, int events)
+{
+	struct route *rt = h->data;
+	(void)events;
+	if (status < 0)
+		return;
+	for (;;) {
+		ssize_t n = recv(rt->data_fd, rt->in, sizeof(rt->in), MSG_DONTWAIT);
+		if (n <= 0) {
+			if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				uv_poll_stop(h);
+			return;
+		}
+		struct brink_wire_frame f;
+		struct brink_wire_record_iter it;
+		struct brink_wire_record rec;
+		if (brink_wire_parse_msg(rt->in, (size_t)n, &f) != BRINK_WIRE_OK ||
+		    f.type != BRINK_WIRE_RESULTS || brink_wire_records_begin(&f, &it) != BRINK_WIRE_OK)
+			continue;
+		while (brink_wire_records_next(&it, &rec) == BRINK_WIRE_OK) {
+			router__stream_send(rt, (const char *)rec.data, rec.length);
+			atomic_fetch_add(&rt->r->stats.delivered_lines, 1);
+		}
+	}
+}
+
+static void route_add(struct brink_router *r, struct router_cmd *c)
+{
+	struct route *rt = calloc(1, sizeof(*rt));
+	if (!rt) {
+		close(c->route.data_fd);
+		free(c->owned_things);
+		return;
+	}
+	rt->r = r;
+	rt->id = c->route.service;
+	memcpy(rt->tenant, c->route.tenant, sizeof(brink_id));
+	rt->nthings = c->route.nthings;
+	rt->things = c->owned_things;
+	c->owned_things = NULL;
+	rt->data_fd = c->route.data_fd;
+	brink_wire_batch_begin(&rt->batch, rt->out, sizeof(rt->out), BRINK_WIRE_RECORDS);
+	uv_poll_init(&r->loop, &rt->poll, rt->data_fd);
+	rt->poll.data = rt;
+	rt->open_handles = 1;
+	uv_poll_start(&rt->poll, UV_READABLE, on_results);
+	if (c->route.stream_port && router__stream_listen(rt, c->route.stream_port) < 0)
+		log_warn("service %016llx: cannot listen on stream port %d",
+			 (unsigned long long)rt->id, c->route.stream_port);
+	HASH_ADD(hh, r->routes, id, sizeof(uint64_t), rt);
+}
+
+static void route_remove(struct brink_router *r, uint64_t id)
+{
+	struct route *rt;
+	HASH_FIND(hh, r->routes, &id, sizeof(id), rt);
+	if (!rt)
+		return;
+	HASH_DEL(r->routes, rt);
+	rt->removed = true;
+	router__stream_close_all(rt);
+	if (rt->listening)
+		router__close_handle(rt, (uv_handle_t *)&rt->listener);
+	uv_poll_stop(&rt->poll);
+	router__close_handle(rt, (uv_handle_t *)&rt->poll);
+}
+
+/* ---- commands from other threads ---- */
+
+static void post(struct brink_router *r, struct router_cmd *c)
+{
+	pthread_mutex_lock(&r->qlock);
+	if (r->queue_tail)
+		r->queue_tail->next = c;
+	else
+		r->queue = c;
+	r->queue_tail = c;
+	pthread_mutex_unlock(&r->qlock);
+	uv_async_send(&r->wake);
+}
+
+static void close_all(struct brink_router *r)
+{
+	struct route *rt, *tmp;
+	HASH_ITER(hh, r->routes, rt, tmp) route_remove(r, rt->id);
+	uv_close((uv_handle_t *)&r->ingest, NULL);
+	uv_close((uv_handle_t *)&r->flush, NULL);
+	uv_close((uv_handle_t *)&r->wake, NULL);
+}
+
+static void on_wake(uv_async_t *h)
+{
+	struct brink_router *r = h->data;
+	pthread_mutex_lock(&r->qlock);
+	struct router_cmd *c = r->queue;
+	r->queue = r->queue_tail = NULL;
+	pthread_mutex_unlock(&r->qlock);
+	while (c) {
+		struct router_cmd *next = c->next;
+		if (c->kind == CMD_ADD)
+			route_add(r, c);
+		else if (c->kind == CMD_REMOVE)
+			route_remove(r, c->route.service);
+		else
+			close_all(r);
+		free(c->owned_things);
+		free(c);
+		c = next;
+	}
+}
+
+void brink_router_add(struct brink_router *r, const struct brink_route *route)
+{
+	struct router_cmd *c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->kind = CMD_ADD;
+	c->route = *route;
+	c->route.things = NULL;
+	c->route.data_fd = fcntl(route->data_fd, F_DUPFD_CLOEXEC, 0);
+	if (route->nthings) {
+		c->owned_things = malloc(route->nthings * sizeof(brink_id));
+		if (!c->owned_things) {
+			c->route.nthings = 0; /* fail closed below */
+			c->route.data_fd = (close(c->route.data_fd), -1);
+		} else {
+			memcpy(c->owned_things, route->things, route->nthings * sizeof(brink_id));
+		}
+	}
+	if (c->route.data_fd < 0) {
+		log_error("service %016llx: cannot route readings to it",
+			  (unsigned long long)route->service);
+		free(c->owned_things);
+		free(c);
+		return;
+	}
+	post(r, c);
+}
+
+void brink_router_remove(struct brink_router *r, uint64_t service)
+{
+	struct router_cmd *c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->kind = CMD_REMOVE;
+	c->route.service = service;
+	post(r, c);
+}
+
+void brink_router_stats(struct brink_router *r, struct brink_router_stats *out)
+{
+	out->readings = atomic_load(&r->stats.readings);
+	out->delivered_lines = atomic_load(&r->stats.delivered_lines);
+	out->dropped_batches = atomic_load(&r->stats.dropped_batches);
+	out->refused_lines = atomic_load(&r->stats.refused_lines);
+	out->refused_auth = atomic_load(&r->stats.refused_auth);
+	out->connections = atomic_load(&r->stats.connections);
+}
+
+/* ---- the thread ---- */
+
+static void *router_main(void *arg)
+{
+	struct brink_router *r = arg;
+	uv_run(&r->loop, UV_RUN_DEFAULT);
+	return NULL;
+}
+
+static int loop_init(struct brink_router *r, struct brink_error **err)
+{
+	if (uv_loop_init(&r->loop) < 0)
+		return brink_error_make(err, BRINK_E_INTERNAL, "router: libuv loop");
+	uv_async_init(&r->loop, &r->wake, on_wake);
+	r->wake.data = r;
+	uv_check_init(&r->loop, &r->flush);
+	r->flush.data = r;
+	uv_check_start(&r->flush, on_flush);
+	return 0;
+}
+
+int brink_router_start(const struct brink_config *cfg, struct brink_control *ctl,
+		       struct brink_router **out, struct brink_error **err)
+{
+	struct brink_router *r = calloc(1, sizeof(*r));
+	if (!r)
+		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
+	r->cfg = *cfg;
+	r->ctl = ctl;
+	pthread_mutex_init(&r->qlock, NULL);
+	if (loop_init(r, err) < 0) {
+		free(r);
+		return -1;
+	}
+	if (brink_ingest_tcp_start(r, err) < 0 ||
+	    pthread_create(&r->thread, NULL, router_main, r) != 0) {
+		if (!*err)
+			brink_error_make(err, BRINK_E_INTERNAL, "router: cannot start its thread");
+		uv_close((uv_handle_t *)&r->ingest, NULL);
+		uv_close((uv_handle_t *)&r->flush, NULL);
+		uv_close((uv_handle_t *)&r->wake, NULL);
+		uv_run(&r->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&r->loop);
+		free(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+void brink_router_stop(struct brink_router *r)
+{
+	if (!r)
+		return;
+	struct router_cmd *c = calloc(1, sizeof(*c));
+	if (c) {
+		c->kind = CMD_STOP;
+		post(r, c);
+	}
+	pthread_join(r->thread, NULL);
+	uv_loop_close(&r->loop);
+	pthread_mutex_destroy(&r->qlock);
+	free(r);
+}

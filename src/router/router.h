@@ -1,0 +1,52 @@
+/* The data plane: one I/O thread with a libuv loop that takes readings from
+ * things (TCP ingest), hands each to every running service of the thing's
+ * tenant that reads it (batched RECORDS frames on the unit's data channel),
+ * and streams what the services send back (RESULTS) to the tenant's clients
+ * on each service's stream port.
+ *
+ * The control plane tells the router about services asynchronously: calls
+ * post a command to the I/O thread and return at once, so the control plane
+ * never waits for it (the I/O thread takes the control plane's lock to check
+ * keys). The router keeps its own duplicate of a data channel, so stopping a
+ * unit never pulls a descriptor from under it. */
+#ifndef BRINK_ROUTER_H
+#define BRINK_ROUTER_H
+
+#include <stdint.h>
+
+#include "brink/error.h"
+#include "brink/model.h"
+#include "control/control.h"
+#include "core/config.h"
+
+struct brink_router;
+
+struct brink_route {
+	uint64_t service;
+	brink_id tenant;
+	int data_fd;     /* duplicated by the router */
+	int stream_port; /* 0: none */
+	size_t nthings;  /* 0: every thing of the tenant */
+	const brink_id *things;
+};
+
+/* Counters for /metrics. */
+struct brink_router_stats {
+	uint64_t readings, delivered_lines, dropped_batches, refused_lines, refused_auth,
+		connections;
+};
+
+/* Starts the I/O thread and the TCP ingest listener (ingest.bind,
+ * ingest.tcp.port). ctl is borrowed and must outlive the router. */
+int brink_router_start(const struct brink_config *cfg, struct brink_control *ctl,
+		       struct brink_router **out, struct brink_error **err);
+/* Stops the thread, closes every connection, frees. Safe on NULL. */
+void brink_router_stop(struct brink_router *r);
+
+/* Posts: a service is running (route is copied) / is no longer. */
+void brink_router_add(struct brink_router *r, const struct brink_route *route);
+void brink_router_remove(struct brink_router *r, uint64_t service);
+
+void brink_router_stats(struct brink_router *r, struct brink_router_stats *out);
+
+#endif

@@ -1,0 +1,43 @@
+#!/bin/bash
+# The forward path: things -> TCP ingest -> router -> forward worker (sandbox)
+# -> the service's stream port, with real sockets (tests/e2e/forward_checks.py),
+# tenant isolation included.
+. "$(dirname "$0")/lib.sh"
+brinkd_start -o cpu.capacity=1.5 -o ingest.max_line=4096
+register alpha
+A=$KEY
+api POST /v1/things '{"name":"roof"}'
+TA_KEY=$(jqb .key)
+api POST /v1/services '{"kind":"forward","cpu":{"min":0.1,"max":0.5}}'
+expect_status 201 "create a forward service"
+SVC=$(jqb .id)
+PORT=$(jqb '.ports[0]')
+check "the service has a stream port" test "$PORT" -gt 0
+register beta
+B=$KEY
+api POST /v1/things '{"name":"cellar"}'
+TB_KEY=$(jqb .key)
+
+while read -r word ok rest; do
+	[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
+	if [ "$ok" = 1 ]; then
+		E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
+	else
+		E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
+	fi
+done < <(/usr/bin/python3 tests/e2e/forward_checks.py "$INGEST_PORT" "$PORT" "$A" roof "$TA_KEY" "$B" cellar "$TB_KEY" 2>&1)
+
+curl -s "$BRINK_URL/metrics" >"$DATA_DIR/metrics"
+check "metrics count readings" grep -q '^brink_ingest_readings_total [1-9]' "$DATA_DIR/metrics"
+check "metrics count refused lines" grep -q '^brink_ingest_refused_total{reason="line"} [1-9]' "$DATA_DIR/metrics"
+check "metrics count refused authentications" grep -q '^brink_ingest_refused_total{reason="auth"} [1-9]' "$DATA_DIR/metrics"
+check "metrics count delivered lines" grep -q '^brink_stream_lines_total [1-9]' "$DATA_DIR/metrics"
+
+KEY=$A
+api POST "/v1/services/$SVC/stop"
+sleep 0.2
+check "a stopped service's stream port is closed" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null"
+api POST "/v1/services/$SVC/start"
+sleep 0.2
+check "started again, it listens on the same port" bash -c "(exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null"
+finish
