@@ -42,6 +42,7 @@ struct api_request {
 	char *reply; /* malloc'd */
 	size_t reply_len;
 	const char *content_type;
+	struct MHD_Response *custom; /* a prepared response (streams), sent as is */
 };
 
 typedef void (*api_handler)(struct api_request *rq);
@@ -93,6 +94,7 @@ void api__service_get(struct api_request *rq);
 void api__service_delete(struct api_request *rq);
 void api__service_stop(struct api_request *rq);
 void api__service_start(struct api_request *rq);
+void api__service_stream(struct api_request *rq);
 void api__system_get(struct api_request *rq);
 void api__healthz(struct api_request *rq);
 

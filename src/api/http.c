@@ -50,6 +50,12 @@ static bool declared_too_large(struct api_request *rq)
 
 static enum MHD_Result send_reply(struct api_request *rq)
 {
+	if (rq->custom) {
+		enum MHD_Result r = MHD_queue_response(rq->conn, rq->status, rq->custom);
+		MHD_destroy_response(rq->custom);
+		rq->custom = NULL;
+		return r;
+	}
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		rq->reply_len, rq->reply, rq->reply ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	rq->reply = NULL; /* the response owns it now */
@@ -142,7 +148,8 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 	api->ctl = ctl;
 	api->router = router;
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	api->mhd = MHD_start_daemon(
 		flags, (uint16_t)cfg->api_port, NULL, NULL, on_request, api,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,

@@ -25,6 +25,7 @@ static const struct route routes[] = {
 	{"DELETE", "/v1/services/*", api__service_delete, true},
 	{"POST", "/v1/services/*/stop", api__service_stop, true},
 	{"POST", "/v1/services/*/start", api__service_start, true},
+	{"GET", "/v1/services/*/stream", api__service_stream, true},
 	{"GET", "/v1/system", api__system_get, true},
 	{"GET", "/healthz", api__healthz, false},
 	{"GET", "/metrics", api__metrics_handler, false},

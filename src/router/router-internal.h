@@ -24,6 +24,7 @@ struct route {
 	bool listening, removed;
 	int open_handles;
 	struct stream_client *clients;
+	struct brink_stream_sub *subs;
 	struct brink_wire_batch batch; /* RECORDS being filled, sent at the end of a loop turn */
 	bool dirty;
 	uint64_t seq;
@@ -35,7 +36,8 @@ struct route {
 };
 
 struct router_cmd {
-	enum { CMD_ADD, CMD_REMOVE, CMD_STOP } kind;
+	enum { CMD_ADD, CMD_REMOVE, CMD_STOP, CMD_SUB, CMD_UNSUB } kind;
+	struct brink_stream_sub *sub;
 	struct brink_route route; /* ADD: things copied into owned */
 	brink_id *owned_things;
 	struct router_cmd *next;
@@ -62,6 +64,13 @@ struct brink_router {
 /* router.c: hands one reading of a thing to every route that reads it. */
 void router__publish(struct brink_router *r, const struct brink_thing *thing, uint64_t time_ns,
 		     const char *json, size_t len);
+
+/* subs.c: subscribers from other threads. */
+void router__subs_send(struct route *rt, const char *line, size_t len);
+void router__subs_close_all(struct route *rt);
+void router__sub_attach(struct brink_router *r, struct brink_stream_sub *sub);
+void router__sub_detach(struct brink_router *r, struct brink_stream_sub *sub);
+void router__sub_unref(struct brink_stream_sub *sub);
 
 /* stream.c: a service's stream port. */
 int router__stream_listen(struct route *rt, int port);

@@ -134,6 +134,7 @@ static void on_results(uv_poll_t *h, int status, int events)
 			continue;
 		while (brink_wire_records_next(&it, &rec) == BRINK_WIRE_OK) {
 			router__stream_send(rt, (const char *)rec.data, rec.length);
+			router__subs_send(rt, (const char *)rec.data, rec.length);
 			atomic_fetch_add(&rt->r->stats.delivered_lines, 1);
 		}
 	}
@@ -174,6 +175,7 @@ static void route_remove(struct brink_router *r, uint64_t id)
 	HASH_DEL(r->routes, rt);
 	rt->removed = true;
 	router__stream_close_all(rt);
+	router__subs_close_all(rt);
 	if (rt->listening)
 		router__close_handle(rt, (uv_handle_t *)&rt->listener);
 	uv_poll_stop(&rt->poll);
@@ -216,6 +218,10 @@ static void on_wake(uv_async_t *h)
 			route_add(r, c);
 		else if (c->kind == CMD_REMOVE)
 			route_remove(r, c->route.service);
+		else if (c->kind == CMD_SUB)
+			router__sub_attach(r, c->sub);
+		else if (c->kind == CMD_UNSUB)
+			router__sub_detach(r, c->sub);
 		else
 			close_all(r);
 		free(c->owned_things);
@@ -260,6 +266,47 @@ void brink_router_remove(struct brink_router *r, uint64_t service)
 	c->kind = CMD_REMOVE;
 	c->route.service = service;
 	post(r, c);
+}
+
+struct brink_stream_sub *brink_router_subscribe(struct brink_router *r, uint64_t service,
+						size_t cap,
+						size_t (*format)(const char *, size_t, char *,
+								 size_t),
+						void (*notify)(void *), void *ctx)
+{
+	struct brink_stream_sub *sub = calloc(1, sizeof(*sub));
+	struct router_cmd *c = calloc(1, sizeof(*c));
+	if (!sub || !c || !(sub->buf = malloc(cap))) {
+		free(sub ? sub->buf : NULL);
+		free(sub);
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_init(&sub->lock, NULL);
+	sub->cap = cap;
+	sub->service = service;
+	sub->format = format;
+	sub->notify = notify;
+	sub->ctx = ctx;
+	atomic_store(&sub->refs, 2); /* the caller's and the router's */
+	c->kind = CMD_SUB;
+	c->sub = sub;
+	post(r, c);
+	return sub;
+}
+
+void brink_stream_sub_release(struct brink_router *r, struct brink_stream_sub *sub)
+{
+	pthread_mutex_lock(&sub->lock);
+	sub->released = true;
+	pthread_mutex_unlock(&sub->lock);
+	struct router_cmd *c = calloc(1, sizeof(*c));
+	if (c) {
+		c->kind = CMD_UNSUB;
+		c->sub = sub;
+		post(r, c);
+	}
+	router__sub_unref(sub);
 }
 
 void brink_router_stats(struct brink_router *r, struct brink_router_stats *out)

@@ -12,6 +12,9 @@
 #ifndef BRINK_ROUTER_H
 #define BRINK_ROUTER_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "brink/error.h"
@@ -48,5 +51,38 @@ void brink_router_add(struct brink_router *r, const struct brink_route *route);
 void brink_router_remove(struct brink_router *r, uint64_t service);
 
 void brink_router_stats(struct brink_router *r, struct brink_router_stats *out);
+
+/* A subscriber to a service's output from another thread (an HTTP stream):
+ * the I/O thread appends each line, formatted by `format`, to its bounded
+ * buffer (dropping lines when it is full) and calls notify(ctx); when the
+ * service goes away it sets `closed` and calls notify too. notify is called
+ * with `lock` held, and never after brink_stream_sub_release(); readers take
+ * `lock` around the buffer. Create with brink_router_subscribe(); release
+ * your side with brink_stream_sub_release() (the router releases its own). */
+struct brink_stream_sub {
+	pthread_mutex_t lock;
+	char *buf;
+	size_t len, cap;
+	bool closed;
+	bool released; /* the subscriber let go: notify no more */
+	uint64_t dropped;
+	void (*notify)(void *ctx);
+	void *ctx;
+	/* writes one line into out[0..cap) as the subscriber wants it; returns its length */
+	size_t (*format)(const char *line, size_t len, char *out, size_t cap);
+	atomic_int refs;
+	uint64_t service;
+	struct brink_stream_sub *next; /* the router's list */
+};
+
+/* Creates a subscriber for `service` (which must be the tenant's; the
+ * caller checked) with a buffer of cap bytes. Returns NULL when out of memory. */
+struct brink_stream_sub *brink_router_subscribe(struct brink_router *r, uint64_t service,
+						size_t cap,
+						size_t (*format)(const char *, size_t, char *,
+								 size_t),
+						void (*notify)(void *), void *ctx);
+/* Drops the caller's reference (and asks the router to drop its own). */
+void brink_stream_sub_release(struct brink_router *r, struct brink_stream_sub *sub);
 
 #endif

@@ -104,7 +104,11 @@ register() {
 }
 
 finish() {
-	brinkd_stop
+	if [ -n "$BRINKD_PID" ]; then
+		brinkd_stop
+		local rc=$?
+		check "brinkd exits cleanly (status 0: no sanitizer report)" test "$rc" -eq 0
+	fi
 	[ -n "${E2E_COUNTS:-}" ] && echo "$E2E_PASSED $E2E_FAILED" >>"$E2E_COUNTS"
 	if [ "$E2E_FAILED" -eq 0 ]; then rm -rf "$DATA_DIR"; else echo "kept $DATA_DIR"; fi
 	echo "$TEST_NAME: $E2E_PASSED passed, $E2E_FAILED failed"

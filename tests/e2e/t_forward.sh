@@ -18,6 +18,10 @@ B=$KEY
 api POST /v1/things '{"name":"cellar"}'
 TB_KEY=$(jqb .key)
 
+curl -sN --max-time 10 -H "Authorization: Bearer $A" "$BRINK_URL/v1/services/$SVC/stream" \
+	-D "$DATA_DIR/sse.headers" >"$DATA_DIR/sse.txt" &
+SSE_PID=$!
+sleep 0.3
 while read -r word ok rest; do
 	[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
 	if [ "$ok" = 1 ]; then
@@ -27,6 +31,11 @@ while read -r word ok rest; do
 	fi
 done < <(/usr/bin/python3 tests/e2e/forward_checks.py "$INGEST_PORT" "$PORT" "$A" roof "$TA_KEY" "$B" cellar "$TB_KEY" 2>&1)
 
+check "SSE: text/event-stream" grep -qi '^content-type: text/event-stream' "$DATA_DIR/sse.headers"
+check "SSE: every reading of the tenant arrives as a data event" test "$(grep -c '^data: {"thing":"roof"' "$DATA_DIR/sse.txt")" -eq 6
+check "SSE: no line of another tenant" bash -c "! grep -q cellar '$DATA_DIR/sse.txt'"
+api GET "/v1/services/$SVC/stream" "" "$B"
+expect_status 404 "SSE with another tenant's key"
 curl -s "$BRINK_URL/metrics" >"$DATA_DIR/metrics"
 check "metrics count readings" grep -q '^brink_ingest_readings_total [1-9]' "$DATA_DIR/metrics"
 check "metrics count refused lines" grep -q '^brink_ingest_refused_total{reason="line"} [1-9]' "$DATA_DIR/metrics"
@@ -35,8 +44,12 @@ check "metrics count delivered lines" grep -q '^brink_stream_lines_total [1-9]' 
 
 KEY=$A
 api POST "/v1/services/$SVC/stop"
+wait "$SSE_PID"
+check "SSE: the stream ends when the service stops" test $? -eq 0
 sleep 0.2
 check "a stopped service's stream port is closed" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null"
+api GET "/v1/services/$SVC/stream"
+expect_status 409 "SSE of a stopped service"
 api POST "/v1/services/$SVC/start"
 sleep 0.2
 check "started again, it listens on the same port" bash -c "(exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null"

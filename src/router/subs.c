@@ -1,0 +1,82 @@
+/* Subscribers to a service's output that live on other threads (HTTP
+ * streams): the I/O thread fills their buffers and wakes them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/router-internal.h"
+
+void router__sub_unref(struct brink_stream_sub *sub)
+{
+	if (atomic_fetch_sub(&sub->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&sub->lock);
+	free(sub->buf);
+	free(sub);
+}
+
+static void sub_append(struct brink_stream_sub *sub, const char *line, size_t len)
+{
+	char out[BRINK_WIRE_MAX_FRAME + 64];
+	size_t n = sub->format(line, len, out, sizeof(out));
+	pthread_mutex_lock(&sub->lock);
+	if (n && sub->len + n <= sub->cap) {
+		memcpy(sub->buf + sub->len, out, n);
+		sub->len += n;
+	} else {
+		sub->dropped++;
+	}
+	if (!sub->released)
+		sub->notify(sub->ctx);
+	pthread_mutex_unlock(&sub->lock);
+}
+
+void router__subs_send(struct route *rt, const char *line, size_t len)
+{
+	for (struct brink_stream_sub *sub = rt->subs; sub; sub = sub->next)
+		sub_append(sub, line, len);
+}
+
+static void sub_close(struct brink_stream_sub *sub)
+{
+	pthread_mutex_lock(&sub->lock);
+	sub->closed = true;
+	if (!sub->released)
+		sub->notify(sub->ctx);
+	pthread_mutex_unlock(&sub->lock);
+}
+
+void router__subs_close_all(struct route *rt)
+{
+	while (rt->subs) {
+		struct brink_stream_sub *sub = rt->subs;
+		rt->subs = sub->next;
+		sub_close(sub);
+		router__sub_unref(sub);
+	}
+}
+
+void router__sub_attach(struct brink_router *r, struct brink_stream_sub *sub)
+{
+	struct route *rt;
+	HASH_FIND(hh, r->routes, &sub->service, sizeof(uint64_t), rt);
+	if (!rt || rt->removed) {
+		sub_close(sub); /* not running (any more) */
+		router__sub_unref(sub);
+		return;
+	}
+	sub->next = rt->subs;
+	rt->subs = sub;
+}
+
+void router__sub_detach(struct brink_router *r, struct brink_stream_sub *sub)
+{
+	struct route *rt;
+	HASH_FIND(hh, r->routes, &sub->service, sizeof(uint64_t), rt);
+	for (struct brink_stream_sub **p = rt ? &rt->subs : NULL; p && *p; p = &(*p)->next) {
+		if (*p == sub) {
+			*p = sub->next;
+			router__sub_unref(sub);
+			return;
+		}
+	}
+}
