@@ -17,7 +17,7 @@ OPT = -O2
 WORKER_STATIC = -static
 endif
 
-PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor
+PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor libcoap-3-openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

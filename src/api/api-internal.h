@@ -21,6 +21,7 @@ struct brink_api {
 	struct MHD_Daemon *mhd;
 	struct brink_control *ctl;
 	struct brink_router *router;
+	int ingest_port;
 	atomic_size_t max_body;
 	struct api_metrics metrics;
 };
@@ -97,6 +98,7 @@ void api__service_start(struct api_request *rq);
 void api__service_stream(struct api_request *rq);
 void api__system_get(struct api_request *rq);
 void api__healthz(struct api_request *rq);
+void api__bootstrap(struct api_request *rq);
 
 uint64_t api__now_ns(void);
 

@@ -147,6 +147,7 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 	api->ctl = ctl;
 	api->router = router;
+	api->ingest_port = cfg->ingest_tcp_port;
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME;

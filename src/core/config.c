@@ -38,6 +38,7 @@ static const struct cfg_key keys[] = {
 	STR("ingest.bind", ingest_bind, "0.0.0.0", false),
 	NUM("ingest.max_line", CFG_INT, ingest_max_line, 256, 65536, "4096", false),
 	NUM("ingest.auth_timeout_ms", CFG_INT, ingest_auth_timeout_ms, 100, 600000, "10000", false),
+	NUM("bootstrap.port", CFG_INT, bootstrap_port, 0, 65535, "3000", false),
 	NUM("ports.first", CFG_INT, ports_first, 1024, 65535, "41000", false),
 	NUM("ports.last", CFG_INT, ports_last, 1024, 65535, "41999", false),
 	NUM("coap.port", CFG_INT, coap_port, 1, 65535, "5683", false),

@@ -21,6 +21,7 @@ struct brink_config {
 	int ingest_max_line;
 	int ingest_auth_timeout_ms;
 	int ports_first, ports_last;
+	int bootstrap_port;
 	int coap_port;
 	int mqtt_port;
 	bool ecm_enabled;

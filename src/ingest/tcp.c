@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "brink/log.h"
+#include "ingest/lines.h"
 #include "ingest/reading.h"
 #include "router/router-internal.h"
 
@@ -17,12 +18,11 @@ struct thing_conn {
 	uv_tcp_t tcp;
 	uv_timer_t auth_timer;
 	struct brink_router *r;
-	bool authed, closing, skipping, logged;
+	bool authed, closing, logged;
 	int open_handles;
 	struct brink_thing thing;
-	size_t len, max;
+	struct brink_lines *lines;
 	char peer[64];
-	char buf[]; /* max bytes: one line being assembled */
 };
 
 static uint64_t realtime_ns(void)
@@ -35,8 +35,10 @@ static uint64_t realtime_ns(void)
 static void on_conn_closed(uv_handle_t *h)
 {
 	struct thing_conn *c = h->data;
-	if (--c->open_handles == 0)
+	if (--c->open_handles == 0) {
+		brink_lines_free(c->lines);
 		free(c);
+	}
 }
 
 static void conn_close(struct thing_conn *c)
@@ -88,16 +90,12 @@ static void authenticate(struct thing_conn *c, const char *line, size_t len)
 
 static void on_line(struct thing_conn *c, const char *line, size_t len)
 {
-	if (len && line[len - 1] == '\r')
-		len--;
 	if (!c->authed) {
 		authenticate(c, line, len);
 		return;
 	}
 	static struct brink_reading reading; /* the loop thread only */
 	char msg[128];
-	if (len == 0)
-		return;
 	if (brink_reading_parse_json(line, len, &reading, msg, sizeof(msg)) != BRINK_READING_OK) {
 		refuse_line(c, msg);
 		return;
@@ -105,29 +103,17 @@ static void on_line(struct thing_conn *c, const char *line, size_t len)
 	router__publish(c->r, &c->thing, realtime_ns(), line, len);
 }
 
-/* Splits what arrived into lines; a line over ingest.max_line is refused
- * once and skipped up to its newline without being kept. */
+/* Splits what arrived into lines (ingest/lines.c: a line over
+ * ingest.max_line, or one holding a NUL, is refused once and skipped). */
 static void take_bytes(struct thing_conn *c, const char *p, size_t n)
 {
-	while (n && !c->closing) {
-		const char *nl = memchr(p, '\n', n);
-		size_t part = nl ? (size_t)(nl - p) : n;
-		if (!c->skipping && c->len + part > c->max) {
-			refuse_line(c, "line too long");
-			c->skipping = true;
-		}
-		if (!c->skipping) {
-			memcpy(c->buf + c->len, p, part);
-			c->len += part;
-		}
-		if (!nl)
-			return;
-		if (!c->skipping)
-			on_line(c, c->buf, c->len);
-		c->len = 0;
-		c->skipping = false;
-		p += part + 1;
-		n -= part + 1;
+	struct brink_line line;
+	enum brink_lines_status st;
+	while (!c->closing && (st = brink_lines_feed(c->lines, &p, &n, &line)) != BRINK_LINES_AGAIN) {
+		if (st == BRINK_LINES_OK)
+			on_line(c, line.data, line.len);
+		else
+			refuse_line(c, st == BRINK_LINES_TOO_LONG ? "line too long" : "binary data");
 	}
 }
 
@@ -176,12 +162,14 @@ static void on_connection(uv_stream_t *server, int status)
 	struct brink_router *r = server->data;
 	if (status < 0)
 		return;
-	size_t max = (size_t)r->cfg.ingest_max_line;
-	struct thing_conn *c = calloc(1, sizeof(*c) + max);
+	struct thing_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return;
+	if (!(c->lines = brink_lines_new((size_t)r->cfg.ingest_max_line))) {
+		free(c);
+		return;
+	}
 	c->r = r;
-	c->max = max;
 	uv_tcp_init(server->loop, &c->tcp);
 	uv_timer_init(server->loop, &c->auth_timer);
 	c->tcp.data = c->auth_timer.data = c;
@@ -201,8 +189,6 @@ static void on_connection(uv_stream_t *server, int status)
 int brink_ingest_tcp_start(struct brink_router *r, struct brink_error **err)
 {
 	struct sockaddr_in addr;
-	uv_tcp_init(&r->loop, &r->ingest);
-	r->ingest.data = r;
 	if (uv_ip4_addr(r->cfg.ingest_bind, r->cfg.ingest_tcp_port, &addr) < 0)
 		return brink_error_make(err, BRINK_E_INVALID, "ingest.bind: '%s' is not an IPv4 address",
 					r->cfg.ingest_bind);

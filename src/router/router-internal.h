@@ -10,6 +10,7 @@
 #include "router/router.h"
 
 struct stream_client;
+struct brink_coap;
 
 /* A running service as the I/O thread sees it. Freed only from the close
  * callback of its last handle (libuv ownership). */
@@ -50,11 +51,13 @@ struct brink_router {
 	uv_async_t wake;
 	uv_check_t flush;
 	uv_tcp_t ingest;
+	uv_tcp_t bootstrap;
 	pthread_t thread;
 	pthread_mutex_t qlock;
 	struct router_cmd *queue, *queue_tail;
 	struct route *routes; /* by id */
 	struct route *dirty;  /* routes with records to send */
+	struct brink_coap *coap; /* NULL until started */
 	struct {
 		atomic_ullong readings, delivered_lines, dropped_batches, refused_lines,
 			refused_auth, connections;
@@ -66,7 +69,8 @@ void router__publish(struct brink_router *r, const struct brink_thing *thing, ui
 		     const char *json, size_t len);
 
 /* subs.c: subscribers from other threads. */
-void router__subs_send(struct route *rt, const char *line, size_t len);
+/* lines: one or more, each ending with '\n' */
+void router__subs_send(struct route *rt, const char *lines, size_t len);
 void router__subs_close_all(struct route *rt);
 void router__sub_attach(struct brink_router *r, struct brink_stream_sub *sub);
 void router__sub_detach(struct brink_router *r, struct brink_stream_sub *sub);
@@ -74,11 +78,19 @@ void router__sub_unref(struct brink_stream_sub *sub);
 
 /* stream.c: a service's stream port. */
 int router__stream_listen(struct route *rt, int port);
-void router__stream_send(struct route *rt, const char *data, size_t len);
+void router__stream_send(struct route *rt, const char *lines, size_t len);
 void router__stream_close_all(struct route *rt);
 
-/* ingest/tcp.c */
+/* ingest/tcp.c, ingest/bootstrap.c: bind and listen on the loop's handles
+ * r->ingest and r->bootstrap (initialised by the router). */
 int brink_ingest_tcp_start(struct brink_router *r, struct brink_error **err);
+int brink_ingest_bootstrap_start(struct brink_router *r, struct brink_error **err);
+
+/* ingest/coap.c: CoAP on ingest.bind:coap.port (UDP). start returns 0, or -1
+ * with *err set and nothing left open; stop closes it from the I/O thread
+ * (freed in its handles' close callbacks); safe when not started. */
+int brink_ingest_coap_start(struct brink_router *r, struct brink_error **err);
+void brink_ingest_coap_stop(struct brink_router *r);
 
 /* Closes a handle that belongs to rt (counted in open_handles); a removed
  * route is freed after its last handle closed. */

@@ -112,6 +112,26 @@ static void on_flush(uv_check_t *h)
 	}
 }
 
+/* Joins a RESULTS frame's lines (each + '\n') and hands them to the clients
+ * in one write each: a syscall per line would cost more than the rest. */
+static void deliver(struct route *rt, struct brink_wire_record_iter *it)
+{
+	static char lines[2 * BRINK_WIRE_MAX_FRAME]; /* the loop thread only */
+	struct brink_wire_record rec;
+	size_t len = 0, count = 0;
+	while (brink_wire_records_next(it, &rec) == BRINK_WIRE_OK) {
+		if (len + rec.length + 1 > sizeof(lines))
+			break; /* cannot happen: a frame holds less */
+		memcpy(lines + len, rec.data, rec.length);
+		len += rec.length;
+		lines[len++] = '\n';
+		count++;
+	}
+	router__stream_send(rt, lines, len);
+	router__subs_send(rt, lines, len);
+	atomic_fetch_add(&rt->r->stats.delivered_lines, count);
+}
+
 /* RESULTS from the unit: their lines go to the service's stream clients. */
 static void on_results(uv_poll_t *h, int status, int events)
 {
@@ -128,15 +148,10 @@ static void on_results(uv_poll_t *h, int status, int events)
 		}
 		struct brink_wire_frame f;
 		struct brink_wire_record_iter it;
-		struct brink_wire_record rec;
 		if (brink_wire_parse_msg(rt->in, (size_t)n, &f) != BRINK_WIRE_OK ||
 		    f.type != BRINK_WIRE_RESULTS || brink_wire_records_begin(&f, &it) != BRINK_WIRE_OK)
 			continue;
-		while (brink_wire_records_next(&it, &rec) == BRINK_WIRE_OK) {
-			router__stream_send(rt, (const char *)rec.data, rec.length);
-			router__subs_send(rt, (const char *)rec.data, rec.length);
-			atomic_fetch_add(&rt->r->stats.delivered_lines, 1);
-		}
+		deliver(rt, &it);
 	}
 }
 
@@ -200,7 +215,9 @@ static void close_all(struct brink_router *r)
 {
 	struct route *rt, *tmp;
 	HASH_ITER(hh, r->routes, rt, tmp) route_remove(r, rt->id);
+	brink_ingest_coap_stop(r);
 	uv_close((uv_handle_t *)&r->ingest, NULL);
+	uv_close((uv_handle_t *)&r->bootstrap, NULL);
 	uv_close((uv_handle_t *)&r->flush, NULL);
 	uv_close((uv_handle_t *)&r->wake, NULL);
 }
@@ -337,6 +354,9 @@ static int loop_init(struct brink_router *r, struct brink_error **err)
 	uv_check_init(&r->loop, &r->flush);
 	r->flush.data = r;
 	uv_check_start(&r->flush, on_flush);
+	uv_tcp_init(&r->loop, &r->ingest);
+	uv_tcp_init(&r->loop, &r->bootstrap);
+	r->ingest.data = r->bootstrap.data = r;
 	return 0;
 }
 
@@ -353,13 +373,12 @@ int brink_router_start(const struct brink_config *cfg, struct brink_control *ctl
 		free(r);
 		return -1;
 	}
-	if (brink_ingest_tcp_start(r, err) < 0 ||
+	if (brink_ingest_tcp_start(r, err) < 0 || brink_ingest_bootstrap_start(r, err) < 0 ||
+	    brink_ingest_coap_start(r, err) < 0 ||
 	    pthread_create(&r->thread, NULL, router_main, r) != 0) {
 		if (!*err)
 			brink_error_make(err, BRINK_E_INTERNAL, "router: cannot start its thread");
-		uv_close((uv_handle_t *)&r->ingest, NULL);
-		uv_close((uv_handle_t *)&r->flush, NULL);
-		uv_close((uv_handle_t *)&r->wake, NULL);
+		close_all(r);
 		uv_run(&r->loop, UV_RUN_DEFAULT);
 		uv_loop_close(&r->loop);
 		free(r);

@@ -80,16 +80,11 @@ static void client_write(struct stream_client *c, const char *data, size_t len)
 		free(w);
 }
 
-void router__stream_send(struct route *rt, const char *data, size_t len)
+void router__stream_send(struct route *rt, const char *lines, size_t len)
 {
-	char line[BRINK_WIRE_MAX_FRAME + 1];
-	if (len >= sizeof(line))
-		return;
-	memcpy(line, data, len);
-	line[len] = '\n';
 	for (struct stream_client *c = rt->clients; c; c = c->next)
 		if (c->authed)
-			client_write(c, line, len + 1);
+			client_write(c, lines, len);
 }
 
 static void refuse(struct stream_client *c, const char *why)

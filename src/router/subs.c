@@ -14,26 +14,31 @@ void router__sub_unref(struct brink_stream_sub *sub)
 	free(sub);
 }
 
-static void sub_append(struct brink_stream_sub *sub, const char *line, size_t len)
+/* Appends each of the '\n'-terminated lines, formatted, under one lock and
+ * with one wake-up. */
+static void sub_append(struct brink_stream_sub *sub, const char *lines, size_t len)
 {
-	char out[BRINK_WIRE_MAX_FRAME + 64];
-	size_t n = sub->format(line, len, out, sizeof(out));
 	pthread_mutex_lock(&sub->lock);
-	if (n && sub->len + n <= sub->cap) {
-		memcpy(sub->buf + sub->len, out, n);
-		sub->len += n;
-	} else {
-		sub->dropped++;
+	for (const char *p = lines, *end = lines + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t room = sub->cap - sub->len;
+		size_t w = room ? sub->format(p, n, sub->buf + sub->len, room) : 0;
+		if (w)
+			sub->len += w;
+		else
+			sub->dropped++;
+		p += n + 1;
 	}
 	if (!sub->released)
 		sub->notify(sub->ctx);
 	pthread_mutex_unlock(&sub->lock);
 }
 
-void router__subs_send(struct route *rt, const char *line, size_t len)
+void router__subs_send(struct route *rt, const char *lines, size_t len)
 {
 	for (struct brink_stream_sub *sub = rt->subs; sub; sub = sub->next)
-		sub_append(sub, line, len);
+		sub_append(sub, lines, len);
 }
 
 static void sub_close(struct brink_stream_sub *sub)

@@ -13,6 +13,15 @@ expect_status 201 "create a forward service"
 SVC=$(jqb .id)
 PORT=$(jqb '.ports[0]')
 check "the service has a stream port" test "$PORT" -gt 0
+# bootstrap: a thing asks where to send, ECM style on its port and over HTTP
+reply=$(printf '%s' "$TA_KEY" | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$BOOTSTRAP_PORT; cat >&3; cat <&3")
+check "bootstrap port: the key gets the ingest port, ECM style" test "$reply" = "{\"status\":\"OK\",\"body\":\"$INGEST_PORT\"}"
+reply=$(printf 'nope\n' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$BOOTSTRAP_PORT; cat >&3; cat <&3")
+check "bootstrap port: an unknown key gets ECM's error" test "$(printf '%s' "$reply" | jq -r .status)" = ERROR
+api GET /v1/bootstrap "" "$TA_KEY"
+check "GET /v1/bootstrap with the thing key names the TCP endpoint" test "$(jqb '.thing + " " + (.endpoints.tcp.port|tostring)')" = "roof $INGEST_PORT"
+api GET /v1/bootstrap "" "$A"
+expect_status 401 "GET /v1/bootstrap with a tenant key"
 register beta
 B=$KEY
 api POST /v1/things '{"name":"cellar"}'
