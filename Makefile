@@ -17,7 +17,9 @@ OPT = -O2
 WORKER_STATIC = -static
 endif
 
-PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor libcoap-3-openssl
+# libcrypto (OpenSSL, already pulled in by libcurl): SHA-1 and base64 for the
+# WebSocket handshake, which libsodium and this libmicrohttpd do not offer.
+PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor libcoap-3-openssl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

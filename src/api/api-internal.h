@@ -17,8 +17,11 @@ struct api_metrics {
 	atomic_ullong sum_ns;
 };
 
+struct api_ws_set;
+
 struct brink_api {
 	struct MHD_Daemon *mhd;
+	struct api_ws_set *ws; /* open WebSockets (websocket.c) */
 	struct brink_control *ctl;
 	struct brink_router *router;
 	int ingest_port;
@@ -44,6 +47,7 @@ struct api_request {
 	size_t reply_len;
 	const char *content_type;
 	struct MHD_Response *custom; /* a prepared response (streams), sent as is */
+	uint64_t stream_service;     /* a WebSocket upgrade: the service it streams */
 };
 
 typedef void (*api_handler)(struct api_request *rq);
@@ -101,5 +105,18 @@ void api__healthz(struct api_request *rq);
 void api__bootstrap(struct api_request *rq);
 
 uint64_t api__now_ns(void);
+
+/* websocket.c: GET /v1/services/{id}/stream as a WebSocket (see there).
+ * wanted: the request asks for "Upgrade: websocket". upgrade: checks the
+ * handshake headers and prepares the 101 (or a 400) for the running service
+ * `service` of rq's tenant (the caller checked). init: 0, or -1 when out of
+ * memory. stop: closes every open WebSocket and waits for them (at most a few
+ * seconds); call it before MHD_stop_daemon(), with the router still running.
+ * free: after MHD_stop_daemon(); safe when init failed. */
+bool api__ws_wanted(struct api_request *rq);
+void api__ws_upgrade(struct api_request *rq, uint64_t service);
+int api__ws_init(struct brink_api *api);
+void api__ws_stop(struct brink_api *api);
+void api__ws_free(struct brink_api *api);
 
 #endif

@@ -149,8 +149,12 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 	api->router = router;
 	api->ingest_port = cfg->ingest_tcp_port;
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
+	if (api__ws_init(api) < 0) {
+		free(api);
+		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-			 MHD_ALLOW_SUSPEND_RESUME;
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
 	api->mhd = MHD_start_daemon(
 		flags, (uint16_t)cfg->api_port, NULL, NULL, on_request, api,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
@@ -158,6 +162,7 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
 	if (!api->mhd) {
+		api__ws_free(api);
 		free(api);
 		return brink_error_make(err, BRINK_E_UNAVAILABLE,
 					"cannot listen on %s:%d (port in use?)", cfg->api_bind,
@@ -172,7 +177,9 @@ void brink_api_stop(struct brink_api *api)
 {
 	if (!api)
 		return;
+	api__ws_stop(api); /* MHD must not stop with upgraded sockets open */
 	MHD_stop_daemon(api->mhd);
+	api__ws_free(api);
 	free(api);
 }
 

@@ -2,7 +2,8 @@
  * service outputs becomes one `data:` event. The connection is suspended
  * while there is nothing to send and resumed by the router's I/O thread when
  * a line arrives (libmicrohttpd's suspend/resume: no busy loop, no thread
- * per client). */
+ * per client). With "Upgrade: websocket" the same stream is a WebSocket
+ * (websocket.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,10 @@ void api__service_stream(struct api_request *rq)
 	}
 	if (!st.running || !rq->api->router) {
 		api__reply_errorf(rq, 409, "conflict", "service %s is not running", rq->param);
+		return;
+	}
+	if (api__ws_wanted(rq)) {
+		api__ws_upgrade(rq, st.key); /* websocket.c */
 		return;
 	}
 	struct sse *s = calloc(1, sizeof(*s));

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "brink/common.h"
 
@@ -62,6 +63,20 @@ extern const struct cli_cmd cli__thing_cmd;
 extern const struct cli_cmd cli__service_cmd;
 extern const struct cli_cmd cli__unsubscribe_cmd;
 extern const struct cli_cmd cli__system_cmd;
+extern const struct cli_cmd cli__sensor_cmd;
+extern const struct cli_cmd cli__stream_cmd;
+
+/* ---- stream.c: TCP to brinkd's host (also used by sensor.c) ---- */
+
+/* Copies the host of ctx->url, without IPv6 brackets, into host. Returns
+ * CLI_OK, or CLI_EUSAGE after printing why. */
+int cli__url_host(const struct cli_ctx *ctx, char *host, size_t n);
+/* Resolves host:port, IPv4 first (brinkd listens on IPv4). Returns CLI_OK,
+ * or CLI_ECONNECT after printing why. */
+int cli__resolve(const char *host, long port, struct sockaddr_storage *ss, socklen_t *len);
+/* Starts a non-blocking TCP connection to ss. Returns the socket (*done set
+ * when already connected) or -errno. */
+int cli__dial(const struct sockaddr_storage *ss, socklen_t len, bool *done);
 
 /* ---- args.c: the command line ---- */
 

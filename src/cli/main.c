@@ -5,6 +5,7 @@
 
 static int run_help(struct cli_ctx *ctx, int argc, char **argv);
 
+
 static const struct cli_cmd help_cmd = {
 	.name = "help",
 	.usage = "help [COMMAND...]",
@@ -14,8 +15,9 @@ static const struct cli_cmd help_cmd = {
 
 /* The table of verbs. */
 static const struct cli_cmd *const commands[] = {
-	&cli__register_cmd,    &cli__key_cmd,    &cli__thing_cmd, &cli__service_cmd,
-	&cli__unsubscribe_cmd, &cli__system_cmd, &help_cmd,       NULL,
+	&cli__register_cmd, &cli__key_cmd,    &cli__thing_cmd,       &cli__service_cmd,
+	&cli__sensor_cmd,   &cli__stream_cmd, &cli__unsubscribe_cmd, &cli__system_cmd,
+	&help_cmd,          NULL,
 };
 
 static int run_help(struct cli_ctx *ctx, int argc, char **argv)

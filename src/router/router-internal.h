@@ -37,8 +37,10 @@ struct route {
 };
 
 struct router_cmd {
-	enum { CMD_ADD, CMD_REMOVE, CMD_STOP, CMD_SUB, CMD_UNSUB } kind;
+	enum { CMD_ADD, CMD_REMOVE, CMD_STOP, CMD_SUB, CMD_UNSUB, CMD_CALL } kind;
 	struct brink_stream_sub *sub;
+	void (*fn)(uv_loop_t *loop, void *ctx); /* CALL */
+	void *ctx;
 	struct brink_route route; /* ADD: things copied into owned */
 	brink_id *owned_things;
 	struct router_cmd *next;

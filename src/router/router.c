@@ -237,8 +237,11 @@ static void on_wake(uv_async_t *h)
 			route_remove(r, c->route.service);
 		else if (c->kind == CMD_SUB)
 			router__sub_attach(r, c->sub);
-		else if (c->kind == CMD_UNSUB)
+		else if (c->kind == CMD_UNSUB) {
 			router__sub_detach(r, c->sub);
+			router__sub_unref(c->sub); /* the releaser's */
+		} else if (c->kind == CMD_CALL)
+			c->fn(&r->loop, c->ctx);
 		else
 			close_all(r);
 		free(c->owned_things);
@@ -318,12 +321,27 @@ void brink_stream_sub_release(struct brink_router *r, struct brink_stream_sub *s
 	sub->released = true;
 	pthread_mutex_unlock(&sub->lock);
 	struct router_cmd *c = calloc(1, sizeof(*c));
-	if (c) {
-		c->kind = CMD_UNSUB;
-		c->sub = sub;
-		post(r, c);
+	if (!c) {
+		router__sub_unref(sub); /* the router's reference keeps it until the route goes */
+		return;
 	}
-	router__sub_unref(sub);
+	/* The command carries the caller's reference: the router may have let go
+	 * of its own already (the service stopped), and detaching reads sub. */
+	c->kind = CMD_UNSUB;
+	c->sub = sub;
+	post(r, c);
+}
+
+int brink_router_call(struct brink_router *r, void (*fn)(uv_loop_t *loop, void *ctx), void *ctx)
+{
+	struct router_cmd *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	c->kind = CMD_CALL;
+	c->fn = fn;
+	c->ctx = ctx;
+	post(r, c);
+	return 0;
 }
 
 void brink_router_stats(struct brink_router *r, struct brink_router_stats *out)

@@ -85,4 +85,14 @@ struct brink_stream_sub *brink_router_subscribe(struct brink_router *r, uint64_t
 /* Drops the caller's reference (and asks the router to drop its own). */
 void brink_stream_sub_release(struct brink_router *r, struct brink_stream_sub *sub);
 
+/* Runs fn(loop, ctx) once on the I/O thread, after every command posted
+ * before it (e.g. a brink_router_subscribe()): how code outside the router
+ * serves a socket on the I/O thread without a thread of its own (the API's
+ * WebSocket clients). ctx is the caller's. Handles fn opens on loop must all
+ * be closed before brink_router_stop(), whose loop ends only when none is
+ * left. Returns 0, or -1 when out of memory (fn is then never called). */
+struct uv_loop_s;
+int brink_router_call(struct brink_router *r, void (*fn)(struct uv_loop_s *loop, void *ctx),
+		      void *ctx);
+
 #endif
