@@ -32,6 +32,7 @@ struct brink_control {
 	size_t nruntimes;
 	struct ctl_service *services; /* uthash by key */
 	struct brink_router *router;  /* NULL: no data plane (tests) */
+	int next_port;                /* where the stream port search starts */
 };
 
 /* secret.c: random ids and keys, key hashes, password hashes. */

@@ -40,14 +40,18 @@ static void route_add(struct brink_control *ctl, struct ctl_service *s)
 	int fd = r->ops->data_fd ? r->ops->data_fd(r->rt, s->unit) : -1;
 	if (!ctl->router || fd < 0)
 		return;
+	int port = s->rec.nports ? s->rec.ports[0] : 0;
 	struct brink_route route = {
 		.service = s->key,
 		.data_fd = fd,
-		.stream_port = s->rec.nports ? s->rec.ports[0] : 0,
+		.stream_fd = port ? brink_router_listen(ctl->cfg.ingest_bind, port) : -1,
 		.nthings = s->rec.spec.all_things ? 0 : s->rec.spec.nthings,
 		.things = s->rec.spec.things,
 	};
 	memcpy(route.tenant, s->rec.tenant_id, sizeof(route.tenant));
+	if (port && route.stream_fd < 0)
+		log_warn("service %s: cannot listen on its stream port %d: %s", s->rec.id, port,
+			 strerror(-route.stream_fd));
 	brink_router_add(ctl->router, &route);
 }
 
@@ -160,17 +164,22 @@ static bool port_taken(struct brink_control *ctl, int port)
 	return false;
 }
 
-/* Gives a forward or analyze service its stream port: the lowest of
- * ports.first..ports.last that no service holds. */
+/* Gives a forward or analyze service its stream port: the next one of
+ * ports.first..ports.last, round robin, that no service holds (a port just
+ * given back is not handed out again at once: its old listener may still be
+ * closing on the router's thread). */
 static int allocate_stream_port(struct brink_control *ctl, struct ctl_service *s,
 				struct brink_error **err)
 {
+	int first = ctl->cfg.ports_first, span = ctl->cfg.ports_last - first + 1;
 	if (s->rec.spec.kind == BRINK_KIND_CUSTOM)
 		return 0;
-	for (int p = ctl->cfg.ports_first; p <= ctl->cfg.ports_last; p++) {
+	for (int i = 0; i < span; i++) {
+		int p = first + (ctl->next_port + i) % span;
 		if (!port_taken(ctl, p)) {
 			s->rec.ports[0] = p;
 			s->rec.nports = 1;
+			ctl->next_port = (p - first + 1) % span;
 			return 0;
 		}
 	}

@@ -19,6 +19,7 @@ struct brink_config {
 	int ingest_tcp_port;
 	char ingest_bind[64];
 	int ingest_max_line;
+	int ingest_max_connections;
 	int ingest_auth_timeout_ms;
 	int ports_first, ports_last;
 	int bootstrap_port;

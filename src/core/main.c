@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "api/api.h"
@@ -159,11 +160,26 @@ static int take_lock(struct daemon *d, struct brink_error **err)
 	return 0;
 }
 
+/* Every thing connection is a descriptor: take the soft limit up to the hard
+ * one (a default 1024 would stop brinkd at about a thousand things). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("could not raise the open-files limit: %s", strerror(errno));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_info("open files limit %llu", (unsigned long long)rl.rlim_cur);
+}
+
 static int daemon_start(struct daemon *d, struct brink_error **err)
 {
 	char db[300];
 	if (take_lock(d, err) < 0)
 		return -1;
+	raise_fd_limit();
 	snprintf(db, sizeof(db), "%s/brink.db", d->cfg.data_dir);
 	if (brink_store_open(db, &d->st, err) < 0 ||
 	    brink_control_new(&d->cfg, d->st, &d->ctl, err) < 0 ||

@@ -277,7 +277,9 @@ static const char *take_reading(struct brink_coap *c, const struct request *rq,
 					 : render(&rd, (double)now / 1e9, text, sizeof(text));
 	if (n == 0)
 		return "a name appears twice (one pack is one reading here)";
-	router__publish(c->r, thing, now, text, n);
+	struct thing_ref ref;
+	router__thing_ref(&ref, thing);
+	router__publish(c->r, &ref, now, text, n);
 	return NULL;
 }
 

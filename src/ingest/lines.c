@@ -10,8 +10,29 @@ struct brink_lines {
 	size_t len;     /* bytes in buf of the current line */
 	size_t pending; /* bytes of the current line seen, buffered or not */
 	bool skipping;  /* the current line was reported: discard to its '\n' */
-	char buf[];     /* max + 2: the line, a possible '\r', a NUL */
+	size_t cap;     /* of buf: grows up to max + 2 (the line, a '\r', a NUL) */
+	char *buf;
 };
+
+/* A connection's buffer starts small and grows with its longest line: most
+ * readings are under a hundred bytes, and ten thousand idle connections
+ * should not each hold ingest.max_line (bench-dataplane.sh). */
+#define LINES_FIRST_CAP 128
+
+static bool grow(struct brink_lines *l, size_t need)
+{
+	if (need <= l->cap)
+		return true;
+	size_t cap = l->cap * 2 > need ? l->cap * 2 : need;
+	if (cap > l->max + 2)
+		cap = l->max + 2;
+	char *nb = realloc(l->buf, cap);
+	if (!nb)
+		return false;
+	l->buf = nb;
+	l->cap = cap;
+	return true;
+}
 
 struct brink_lines *brink_lines_new(size_t max)
 {
@@ -19,9 +40,13 @@ struct brink_lines *brink_lines_new(size_t max)
 		errno = EINVAL;
 		return NULL;
 	}
-	struct brink_lines *l = malloc(sizeof(*l) + max + 2);
-	if (!l)
+	size_t cap = max + 2 < LINES_FIRST_CAP ? max + 2 : LINES_FIRST_CAP;
+	struct brink_lines *l = calloc(1, sizeof(*l));
+	if (!l || !(l->buf = malloc(cap))) {
+		free(l);
 		return NULL;
+	}
+	l->cap = cap;
 	l->max = max;
 	brink_lines_reset(l);
 	return l;
@@ -29,6 +54,8 @@ struct brink_lines *brink_lines_new(size_t max)
 
 void brink_lines_free(struct brink_lines *l)
 {
+	if (l)
+		free(l->buf);
 	free(l);
 }
 
@@ -91,7 +118,7 @@ static enum brink_lines_status take(struct brink_lines *l, const char *p, size_t
 	size_t room = l->max + 1 - l->len; /* max bytes and a '\r' */
 	if (memchr(p, '\0', n < room ? n : room))
 		return refuse(l, ended, BRINK_LINES_BINARY);
-	if (n > room)
+	if (n > room || !grow(l, l->len + n + 1))
 		return refuse(l, ended, BRINK_LINES_TOO_LONG);
 	memcpy(l->buf + l->len, p, n);
 	l->len += n;

@@ -20,7 +20,7 @@ struct thing_conn {
 	struct brink_router *r;
 	bool authed, closing, logged;
 	int open_handles;
-	struct brink_thing thing;
+	struct thing_ref thing;
 	struct brink_lines *lines;
 	char peer[64];
 };
@@ -36,6 +36,7 @@ static void on_conn_closed(uv_handle_t *h)
 {
 	struct thing_conn *c = h->data;
 	if (--c->open_handles == 0) {
+		c->r->thing_conns--;
 		brink_lines_free(c->lines);
 		free(c);
 	}
@@ -71,11 +72,12 @@ static void refuse_line(struct thing_conn *c, const char *why)
 static void authenticate(struct thing_conn *c, const char *line, size_t len)
 {
 	struct brink_reading_auth a;
+	struct brink_thing t;
 	struct brink_error *err = NULL;
 	char msg[128];
 	if (brink_reading_parse_auth(line, len, &a, msg, sizeof(msg)) != BRINK_READING_OK ||
-	    brink_control_thing_auth(c->r->ctl, a.key, &c->thing, &err) < 0 ||
-	    strcmp(c->thing.name, a.thing) != 0) {
+	    brink_control_thing_auth(c->r->ctl, a.key, &t, &err) < 0 ||
+	    strcmp(t.name, a.thing) != 0) {
 		brink_error_free(&err);
 		atomic_fetch_add(&c->r->stats.refused_auth, 1);
 		log_info("ingest %s: authentication refused", c->peer);
@@ -84,6 +86,7 @@ static void authenticate(struct thing_conn *c, const char *line, size_t len)
 		return;
 	}
 	c->authed = true;
+	router__thing_ref(&c->thing, &t);
 	uv_timer_stop(&c->auth_timer);
 	reply(c, "{\"ok\":\"%s\"}\n", c->thing.name);
 }
@@ -157,18 +160,56 @@ static void name_peer(struct thing_conn *c)
 	}
 }
 
+/* Says, at most once a second, why connections are being turned away. */
+static void warn_accept(struct brink_router *r, const char *why)
+{
+	uint64_t now = uv_now(&r->loop);
+	atomic_fetch_add(&r->stats.refused_auth, 1);
+	if (now - r->accept_warned_ms < 1000 && r->accept_warned_ms)
+		return;
+	r->accept_warned_ms = now;
+	log_warn("ingest: refusing connections: %s", why);
+}
+
+static void free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Accepts and closes at once: over ingest.max_connections (descriptors stay
+ * free for the control plane), or out of memory. */
+static void turn_away(uv_stream_t *server, const char *why)
+{
+	uv_tcp_t *t = malloc(sizeof(*t));
+	warn_accept(server->data, why);
+	if (!t)
+		return;
+	uv_tcp_init(server->loop, t);
+	uv_accept(server, (uv_stream_t *)t);
+	uv_close((uv_handle_t *)t, free_handle);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct brink_router *r = server->data;
-	if (status < 0)
-		return;
-	struct thing_conn *c = calloc(1, sizeof(*c));
-	if (!c)
-		return;
-	if (!(c->lines = brink_lines_new((size_t)r->cfg.ingest_max_line))) {
-		free(c);
+	if (status < 0) {
+		warn_accept(r, uv_strerror(status));
 		return;
 	}
+	if (r->thing_conns >= r->cfg.ingest_max_connections) {
+		turn_away(server, "ingest.max_connections reached");
+		return;
+	}
+	struct thing_conn *c = calloc(1, sizeof(*c));
+	if (c && !(c->lines = brink_lines_new((size_t)r->cfg.ingest_max_line))) {
+		free(c);
+		c = NULL;
+	}
+	if (!c) {
+		turn_away(server, "out of memory");
+		return;
+	}
+	r->thing_conns++;
 	c->r = r;
 	uv_tcp_init(server->loop, &c->tcp);
 	uv_timer_init(server->loop, &c->auth_timer);

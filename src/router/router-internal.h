@@ -60,14 +60,26 @@ struct brink_router {
 	struct route *routes; /* by id */
 	struct route *dirty;  /* routes with records to send */
 	struct brink_coap *coap; /* NULL until started */
+	int thing_conns;         /* open TCP ingest connections */
+	uint64_t accept_warned_ms;
 	struct {
 		atomic_ullong readings, delivered_lines, dropped_batches, refused_lines,
 			refused_auth, connections;
 	} stats;
 };
 
+/* What the data plane keeps of an authenticated thing (not the whole record:
+ * ten thousand connections hold one each). */
+struct thing_ref {
+	brink_id id;
+	brink_id tenant_id;
+	char name[BRINK_NAME_MAX + 1];
+};
+
+void router__thing_ref(struct thing_ref *out, const struct brink_thing *t);
+
 /* router.c: hands one reading of a thing to every route that reads it. */
-void router__publish(struct brink_router *r, const struct brink_thing *thing, uint64_t time_ns,
+void router__publish(struct brink_router *r, const struct thing_ref *thing, uint64_t time_ns,
 		     const char *json, size_t len);
 
 /* subs.c: subscribers from other threads. */
@@ -79,7 +91,8 @@ void router__sub_detach(struct brink_router *r, struct brink_stream_sub *sub);
 void router__sub_unref(struct brink_stream_sub *sub);
 
 /* stream.c: a service's stream port. */
-int router__stream_listen(struct route *rt, int port);
+/* Serves the stream port on listening socket fd (taken over, closed on failure). */
+int router__stream_listen(struct route *rt, int fd);
 void router__stream_send(struct route *rt, const char *lines, size_t len);
 void router__stream_close_all(struct route *rt);
 

@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -87,7 +88,14 @@ static void route_add_record(struct brink_router *r, struct route *rt, const cha
 	mark_dirty(r, rt);
 }
 
-void router__publish(struct brink_router *r, const struct brink_thing *thing, uint64_t time_ns,
+void router__thing_ref(struct thing_ref *out, const struct brink_thing *t)
+{
+	memcpy(out->id, t->id, sizeof(brink_id));
+	memcpy(out->tenant_id, t->tenant_id, sizeof(brink_id));
+	memcpy(out->name, t->name, sizeof(out->name));
+}
+
+void router__publish(struct brink_router *r, const struct thing_ref *thing, uint64_t time_ns,
 		     const char *json, size_t len)
 {
 	atomic_fetch_add(&r->stats.readings, 1);
@@ -175,9 +183,8 @@ static void route_add(struct brink_router *r, struct router_cmd *c)
 	rt->poll.data = rt;
 	rt->open_handles = 1;
 	uv_poll_start(&rt->poll, UV_READABLE, on_results);
-	if (c->route.stream_port && router__stream_listen(rt, c->route.stream_port) < 0)
-		log_warn("service %016llx: cannot listen on stream port %d",
-			 (unsigned long long)rt->id, c->route.stream_port);
+	if (c->route.stream_fd >= 0 && router__stream_listen(rt, c->route.stream_fd) < 0)
+		log_warn("service %016llx: cannot serve its stream port", (unsigned long long)rt->id);
 	HASH_ADD(hh, r->routes, id, sizeof(uint64_t), rt);
 }
 
@@ -250,11 +257,32 @@ static void on_wake(uv_async_t *h)
 	}
 }
 
+int brink_router_listen(const char *bind_addr, int port)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int one = 1;
+	if (inet_pton(AF_INET, bind_addr, &addr.sin_addr) != 1)
+		return -EINVAL;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 64) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
 void brink_router_add(struct brink_router *r, const struct brink_route *route)
 {
 	struct router_cmd *c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		if (route->stream_fd >= 0)
+			close(route->stream_fd);
 		return;
+	}
 	c->kind = CMD_ADD;
 	c->route = *route;
 	c->route.things = NULL;
@@ -271,6 +299,8 @@ void brink_router_add(struct brink_router *r, const struct brink_route *route)
 	if (c->route.data_fd < 0) {
 		log_error("service %016llx: cannot route readings to it",
 			  (unsigned long long)route->service);
+		if (route->stream_fd >= 0)
+			close(route->stream_fd);
 		free(c->owned_things);
 		free(c);
 		return;

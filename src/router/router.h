@@ -28,7 +28,7 @@ struct brink_route {
 	uint64_t service;
 	brink_id tenant;
 	int data_fd;     /* duplicated by the router */
-	int stream_port; /* 0: none */
+	int stream_fd;   /* a listening socket for the stream port (taken over), -1: none */
 	size_t nthings;  /* 0: every thing of the tenant */
 	const brink_id *things;
 };
@@ -46,7 +46,13 @@ int brink_router_start(const struct brink_config *cfg, struct brink_control *ctl
 /* Stops the thread, closes every connection, frees. Safe on NULL. */
 void brink_router_stop(struct brink_router *r);
 
-/* Posts: a service is running (route is copied) / is no longer. */
+/* Opens the listening socket of a stream port on `bind`, at once, so the
+ * port answers before the service's creation is acknowledged. Returns the
+ * socket, or -errno. Thread-safe (touches no router state). */
+int brink_router_listen(const char *bind, int port);
+
+/* Posts: a service is running (route is copied; its stream_fd is taken
+ * over) / is no longer. */
 void brink_router_add(struct brink_router *r, const struct brink_route *route);
 void brink_router_remove(struct brink_router *r, uint64_t service);
 

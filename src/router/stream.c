@@ -165,18 +165,16 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_tcp_nodelay(&c->tcp, 1);
 }
 
-int router__stream_listen(struct route *rt, int port)
+int router__stream_listen(struct route *rt, int fd)
 {
-	struct sockaddr_in addr;
-	uv_ip4_addr(rt->r->cfg.ingest_bind, port, &addr);
 	uv_tcp_init(&rt->r->loop, &rt->listener);
 	rt->listener.data = rt;
 	rt->open_handles++;
 	rt->listening = true;
-	if (uv_tcp_bind(&rt->listener, (const struct sockaddr *)&addr, 0) < 0 ||
+	if (uv_tcp_open(&rt->listener, fd) < 0 ||
 	    uv_listen((uv_stream_t *)&rt->listener, 64, on_connection) < 0) {
 		rt->listening = false;
-		router__close_handle(rt, (uv_handle_t *)&rt->listener);
+		router__close_handle(rt, (uv_handle_t *)&rt->listener); /* closes fd */
 		return -1;
 	}
 	return 0;

@@ -26,7 +26,7 @@ BODY=""
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 20000))
+		p=$((20000 + RANDOM % 12000)) # below the kernel's ephemeral ports (32768-)
 		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
 }
@@ -35,7 +35,7 @@ INGEST_PORT=${INGEST_PORT:-$(free_port)}
 BOOTSTRAP_PORT=${BOOTSTRAP_PORT:-$(free_port)}
 COAP_PORT=${COAP_PORT:-$(free_port)}
 # services' stream ports: a block of 100 of our own, so brinkds never share one
-PORTS_FIRST=$((42000 + (RANDOM % 180) * 100))
+PORTS_FIRST=$((10000 + (RANDOM % 99) * 100))
 export BRINK_URL="http://127.0.0.1:$API_PORT"
 
 brinkd_start() {

@@ -22,6 +22,15 @@ api GET /v1/bootstrap "" "$TA_KEY"
 check "GET /v1/bootstrap with the thing key names the TCP endpoint" test "$(jqb '.thing + " " + (.endpoints.tcp.port|tostring)')" = "roof $INGEST_PORT"
 api GET /v1/bootstrap "" "$A"
 expect_status 401 "GET /v1/bootstrap with a tenant key"
+# the stream port answers by the time the creation is acknowledged
+refused=0
+for i in 1 2 3 4 5 6 7 8; do
+	api POST /v1/services '{"kind":"forward","cpu":{"min":0,"max":0.1}}'
+	P=$(jqb '.ports[0]')
+	(exec 3<>/dev/tcp/127.0.0.1/"$P") 2>/dev/null || refused=$((refused + 1))
+	api DELETE "/v1/services/$(jqb .id)"
+done
+check "a new service's stream port listens when its creation is acknowledged" test "$refused" -eq 0
 register beta
 B=$KEY
 api POST /v1/things '{"name":"cellar"}'
