@@ -17,9 +17,9 @@ OPT = -O2
 WORKER_STATIC = -static
 endif
 
-# libcrypto (OpenSSL, already pulled in by libcurl): SHA-1 and base64 for the
-# WebSocket handshake, which libsodium and this libmicrohttpd do not offer.
-PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor libcoap-3-openssl libcrypto
+# libcoap's GnuTLS flavour and GnuTLS's SHA-1 (WebSocket handshake): GnuTLS is
+# loaded by libmicrohttpd anyway, where OpenSSL would add ~3 MB of RSS.
+PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor libcoap-3-gnutls gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -16,10 +16,13 @@ CFL="-std=gnu11 -O2 -Wall -Wextra -Werror"
 # shellcheck disable=SC2046
 cc $CFL -o "$BUILD/bench/api_bench" bench/api_bench.c $(pkg-config --cflags --libs libcurl)
 DATA=$(mktemp -d /tmp/brink-bench.XXXXXX)
-PORT=$((20000 + RANDOM % 20000))
+PORT=$((20000 + RANDOM % 10000))
 URL="http://127.0.0.1:$PORT"
+# its own ports for everything, so a brinkd running on its defaults does not matter
 "$BUILD/brinkd" -o data_dir="$DATA" -o api.port=$PORT -o api.bind=127.0.0.1 -o log.level=warn \
-	-o cpu.capacity=1.75 2>"$DATA/brinkd.log" &
+	-o cpu.capacity=1.75 -o ingest.tcp.port=$((PORT + 1)) -o bootstrap.port=$((PORT + 2)) \
+	-o coap.port=$((PORT + 3)) -o ports.first=$((PORT + 4)) -o ports.last=$((PORT + 1100)) \
+	2>"$DATA/brinkd.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 100); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.05; done

@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libuv1-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libseccomp-dev
-libcurl4-openssl-dev libssl-dev libcmocka-dev uthash-dev libcbor-dev libcoap3-dev libcoap3-bin
+libcurl4-openssl-dev libgnutls28-dev libcmocka-dev uthash-dev libcbor-dev libcoap3-dev libcoap3-bin
 curl jq sqlite3 procps util-linux iproute2 wrk mosquitto libmosquitto-dev"
 
 missing=""
