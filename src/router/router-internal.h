@@ -10,6 +10,8 @@
 #include "router/router.h"
 
 struct stream_client;
+
+#define ROUTE_QUEUE 32 /* frames of up to 64 KiB waiting for a unit */
 struct brink_coap;
 
 /* A running service as the I/O thread sees it. Freed only from the close
@@ -27,6 +29,14 @@ struct route {
 	struct stream_client *clients;
 	struct brink_stream_sub *subs;
 	struct brink_wire_batch batch; /* RECORDS being filled, sent at the end of a loop turn */
+	/* Frames the unit could not take yet, oldest first; when full the
+	 * oldest is dropped (counted): a slow service loses its oldest
+	 * readings, never grows memory beyond ROUTE_QUEUE frames. */
+	struct {
+		uint8_t *frame;
+		size_t len;
+	} queue[ROUTE_QUEUE];
+	unsigned qhead, qcount;
 	bool dirty;
 	uint64_t seq;
 	struct route *next_dirty;

@@ -12,12 +12,21 @@
 
 /* ---- routes ---- */
 
+static void on_results(uv_poll_t *h, int status, int events);
+
+static void queue_free(struct route *rt)
+{
+	for (; rt->qcount; rt->qcount--, rt->qhead = (rt->qhead + 1) % ROUTE_QUEUE)
+		free(rt->queue[rt->qhead].frame);
+}
+
 void router__route_release(struct route *rt)
 {
 	if (!rt->removed || rt->open_handles > 0)
 		return;
 	if (rt->data_fd >= 0)
 		close(rt->data_fd);
+	queue_free(rt);
 	free(rt->things);
 	free(rt);
 }
@@ -45,16 +54,58 @@ static bool route_reads(const struct route *rt, const char *thing_id)
 	return false;
 }
 
-/* Sends the route's batch; when the unit cannot take it now (its channel is
- * full: the service is slower than its readings) the batch is dropped and
- * counted rather than queued without bound. */
+static bool send_frame(struct route *rt, const uint8_t *frame, size_t len)
+{
+	return send(rt->data_fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len;
+}
+
+static void watch_writable(struct route *rt, bool on)
+{
+	uv_poll_start(&rt->poll, on ? UV_READABLE | UV_WRITABLE : UV_READABLE, on_results);
+}
+
+/* Keeps a frame the unit cannot take now, dropping the oldest when full. */
+static void enqueue(struct brink_router *r, struct route *rt, const uint8_t *frame, size_t len)
+{
+	uint8_t *copy = malloc(len);
+	if (!copy) {
+		atomic_fetch_add(&r->stats.dropped_batches, 1);
+		return;
+	}
+	memcpy(copy, frame, len);
+	if (rt->qcount == ROUTE_QUEUE) {
+		free(rt->queue[rt->qhead].frame);
+		rt->qhead = (rt->qhead + 1) % ROUTE_QUEUE;
+		rt->qcount--;
+		atomic_fetch_add(&r->stats.dropped_batches, 1);
+	}
+	unsigned tail = (rt->qhead + rt->qcount) % ROUTE_QUEUE;
+	rt->queue[tail].frame = copy;
+	rt->queue[tail].len = len;
+	if (rt->qcount++ == 0)
+		watch_writable(rt, true);
+}
+
+/* Sends what waits, oldest first, while the unit takes it. */
+static void drain(struct route *rt)
+{
+	while (rt->qcount && send_frame(rt, rt->queue[rt->qhead].frame, rt->queue[rt->qhead].len)) {
+		free(rt->queue[rt->qhead].frame);
+		rt->qhead = (rt->qhead + 1) % ROUTE_QUEUE;
+		rt->qcount--;
+	}
+	if (rt->qcount == 0)
+		watch_writable(rt, false);
+}
+
+/* Sends the route's batch, behind any frames still waiting. */
 static void route_flush(struct brink_router *r, struct route *rt)
 {
 	if (!rt->batch.count)
 		return;
 	size_t n = brink_wire_batch_end(&rt->batch);
-	if (send(rt->data_fd, rt->out, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n)
-		atomic_fetch_add(&r->stats.dropped_batches, 1);
+	if (rt->qcount || !send_frame(rt, rt->out, n))
+		enqueue(r, rt, rt->out, n);
 	brink_wire_batch_begin(&rt->batch, rt->out, sizeof(rt->out), BRINK_WIRE_RECORDS);
 }
 
@@ -144,8 +195,11 @@ static void deliver(struct route *rt, struct brink_wire_record_iter *it)
 static void on_results(uv_poll_t *h, int status, int events)
 {
 	struct route *rt = h->data;
-	(void)events;
 	if (status < 0)
+		return;
+	if (events & UV_WRITABLE)
+		drain(rt);
+	if (!(events & UV_READABLE))
 		return;
 	for (;;) {
 		ssize_t n = recv(rt->data_fd, rt->in, sizeof(rt->in), MSG_DONTWAIT);

@@ -289,19 +289,34 @@ long long cgroup__quota_us(double cores)
 	return quota < CGROUP_MIN_QUOTA_US ? CGROUP_MIN_QUOTA_US : quota;
 }
 
+/* cores scaled to a cgroup weight (per_core for one core), within [lo, hi]. */
+static long long weight(double cores, double per_core, long long lo, long long hi)
+{
+	long long w = llround(cores * per_core);
+	return w < lo ? lo : w > hi ? hi : w;
+}
+
 int cgroup__set_cpu(const struct cgroup_unit *u, double cores, struct brink_error **err)
 {
 	long long quota = cgroup__quota_us(cores);
 	if (quota < 0)
 		return brink_error_make(err, BRINK_E_INVALID, "cgroup: bad CPU assignment %g", cores);
-	char v[48];
+	char v[48], w[24];
 	const char *dir = cgroup__dir(u, CG_CPU);
+	/* The quota caps the unit at its assignment; its weight follows the
+	 * assignment too, so that under contention a unit still gets its share
+	 * (a default weight lets everything else on the CPU crowd it out). */
 	if (u->layout->version == CGROUP_V2) {
 		snprintf(v, sizeof(v), "%lld %d", quota, CGROUP_PERIOD_US);
-		return write_or_fail(dir, "cpu.max", v, err);
+		snprintf(w, sizeof(w), "%lld", weight(cores, 100, 1, 10000));
+		return write_or_fail(dir, "cpu.max", v, err) < 0 ? -1
+								  : write_or_fail(dir, "cpu.weight", w, err);
 	}
 	snprintf(v, sizeof(v), "%lld", quota);
-	return write_or_fail(dir, "cpu.cfs_quota_us", v, err);
+	snprintf(w, sizeof(w), "%lld", weight(cores, 1024, 2, 262144));
+	return write_or_fail(dir, "cpu.cfs_quota_us", v, err) < 0
+		       ? -1
+		       : write_or_fail(dir, "cpu.shares", w, err);
 }
 
 static int read_or_fail(const char *dir, const char *name, char *buf, size_t size,

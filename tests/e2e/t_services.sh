@@ -45,6 +45,14 @@ check "water-filling: first shrinks to 0.75" test "$(jqb .cpu.assigned)" = 0.75
 sleep 0.1
 check "the first worker's cgroup follows: 0.75" test "$(quota_of "$P1")" = 0.75
 check "the first worker acknowledged 0.75" test "$(jqb .worker.cpu)" = 0.75
+shares_of() { # the cpu controller's weight of a process's cgroup (v1 cpu.shares, v2 cpu.weight)
+	local path
+	path=$(grep -E '^[0-9]+:(cpu|cpu,cpuacct|cpuacct,cpu):' /proc/"$1"/cgroup | cut -d: -f3)
+	if [ -n "$path" ]; then cat "/sys/fs/cgroup/cpu$path/cpu.shares"; else
+		cat "/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/"$1"/cgroup)/cpu.weight"; fi
+}
+check "its CPU weight follows its share (cpu.shares 768 = 0.75 x 1024, or cpu.weight 75)" \
+	bash -c "[[ '$(shares_of "$P1")' =~ ^(768|75)$ ]]"
 
 api POST /v1/services '{"kind":"forward","cpu":{"min":0.9,"max":1}}'
 expect_status 409 "a min that does not fit"
