@@ -42,8 +42,7 @@ struct route {
 	struct route *next_dirty;
 	struct brink_router *r;
 	UT_hash_handle hh;
-	uint8_t out[BRINK_WIRE_MAX_FRAME];
-	uint8_t in[BRINK_WIRE_MAX_FRAME];
+	uint8_t *out; /* BRINK_WIRE_MAX_FRAME bytes (malloc'd: pages touched only as used) */
 };
 
 struct router_cmd {
@@ -71,6 +70,7 @@ struct brink_router {
 	struct route *dirty;  /* routes with records to send */
 	struct brink_coap *coap; /* NULL until started */
 	int thing_conns;         /* open TCP ingest connections */
+	uint8_t in[BRINK_WIRE_MAX_FRAME]; /* RESULTS being read (the loop thread only) */
 	uint64_t accept_warned_ms;
 	struct {
 		atomic_ullong readings, delivered_lines, dropped_batches, refused_lines,

@@ -27,6 +27,7 @@ void router__route_release(struct route *rt)
 	if (rt->data_fd >= 0)
 		close(rt->data_fd);
 	queue_free(rt);
+	free(rt->out);
 	free(rt->things);
 	free(rt);
 }
@@ -106,7 +107,7 @@ static void route_flush(struct brink_router *r, struct route *rt)
 	size_t n = brink_wire_batch_end(&rt->batch);
 	if (rt->qcount || !send_frame(rt, rt->out, n))
 		enqueue(r, rt, rt->out, n);
-	brink_wire_batch_begin(&rt->batch, rt->out, sizeof(rt->out), BRINK_WIRE_RECORDS);
+	brink_wire_batch_begin(&rt->batch, rt->out, BRINK_WIRE_MAX_FRAME, BRINK_WIRE_RECORDS);
 }
 
 static void mark_dirty(struct brink_router *r, struct route *rt)
@@ -202,7 +203,8 @@ static void on_results(uv_poll_t *h, int status, int events)
 	if (!(events & UV_READABLE))
 		return;
 	for (;;) {
-		ssize_t n = recv(rt->data_fd, rt->in, sizeof(rt->in), MSG_DONTWAIT);
+		uint8_t *in = rt->r->in;
+		ssize_t n = recv(rt->data_fd, in, sizeof(rt->r->in), MSG_DONTWAIT);
 		if (n <= 0) {
 			if (n == 0 || (errno != EAGAIN && errno != EINTR))
 				uv_poll_stop(h);
@@ -210,7 +212,7 @@ static void on_results(uv_poll_t *h, int status, int events)
 		}
 		struct brink_wire_frame f;
 		struct brink_wire_record_iter it;
-		if (brink_wire_parse_msg(rt->in, (size_t)n, &f) != BRINK_WIRE_OK ||
+		if (brink_wire_parse_msg(in, (size_t)n, &f) != BRINK_WIRE_OK ||
 		    f.type != BRINK_WIRE_RESULTS || brink_wire_records_begin(&f, &it) != BRINK_WIRE_OK)
 			continue;
 		deliver(rt, &it);
@@ -220,8 +222,11 @@ static void on_results(uv_poll_t *h, int status, int events)
 static void route_add(struct brink_router *r, struct router_cmd *c)
 {
 	struct route *rt = calloc(1, sizeof(*rt));
-	if (!rt) {
+	if (!rt || !(rt->out = malloc(BRINK_WIRE_MAX_FRAME))) {
+		free(rt);
 		close(c->route.data_fd);
+		if (c->route.stream_fd >= 0)
+			close(c->route.stream_fd);
 		free(c->owned_things);
 		return;
 	}
@@ -232,7 +237,7 @@ static void route_add(struct brink_router *r, struct router_cmd *c)
 	rt->things = c->owned_things;
 	c->owned_things = NULL;
 	rt->data_fd = c->route.data_fd;
-	brink_wire_batch_begin(&rt->batch, rt->out, sizeof(rt->out), BRINK_WIRE_RECORDS);
+	brink_wire_batch_begin(&rt->batch, rt->out, BRINK_WIRE_MAX_FRAME, BRINK_WIRE_RECORDS);
 	uv_poll_init(&r->loop, &rt->poll, rt->data_fd);
 	rt->poll.data = rt;
 	rt->open_handles = 1;
