@@ -42,7 +42,7 @@ struct route {
 	struct route *next_dirty;
 	struct brink_router *r;
 	UT_hash_handle hh;
-	uint8_t *out; /* BRINK_WIRE_MAX_FRAME bytes (malloc'd: pages touched only as used) */
+	uint8_t *out; /* BRINK_WIRE_MAX_FRAME bytes, from the first reading on (NULL before) */
 };
 
 struct router_cmd {

@@ -102,7 +102,7 @@ static void drain(struct route *rt)
 /* Sends the route's batch, behind any frames still waiting. */
 static void route_flush(struct brink_router *r, struct route *rt)
 {
-	if (!rt->batch.count)
+	if (!rt->out || !rt->batch.count)
 		return;
 	size_t n = brink_wire_batch_end(&rt->batch);
 	if (rt->qcount || !send_frame(rt, rt->out, n))
@@ -123,6 +123,12 @@ static void mark_dirty(struct brink_router *r, struct route *rt)
 static void route_add_record(struct brink_router *r, struct route *rt, const char *name,
 			     uint64_t time_ns, const char *json, size_t len)
 {
+	/* the batch buffer comes with the first reading: idle services hold none */
+	if (!rt->out) {
+		if (!(rt->out = malloc(BRINK_WIRE_MAX_FRAME)))
+			return;
+		brink_wire_batch_begin(&rt->batch, rt->out, BRINK_WIRE_MAX_FRAME, BRINK_WIRE_RECORDS);
+	}
 	char rec[BRINK_NAME_MAX + 2 + 65536];
 	size_t nl = strlen(name);
 	if (nl + 1 + len > sizeof(rec))
@@ -222,8 +228,7 @@ static void on_results(uv_poll_t *h, int status, int events)
 static void route_add(struct brink_router *r, struct router_cmd *c)
 {
 	struct route *rt = calloc(1, sizeof(*rt));
-	if (!rt || !(rt->out = malloc(BRINK_WIRE_MAX_FRAME))) {
-		free(rt);
+	if (!rt) {
 		close(c->route.data_fd);
 		if (c->route.stream_fd >= 0)
 			close(c->route.stream_fd);
@@ -237,7 +242,6 @@ static void route_add(struct brink_router *r, struct router_cmd *c)
 	rt->things = c->owned_things;
 	c->owned_things = NULL;
 	rt->data_fd = c->route.data_fd;
-	brink_wire_batch_begin(&rt->batch, rt->out, BRINK_WIRE_MAX_FRAME, BRINK_WIRE_RECORDS);
 	uv_poll_init(&r->loop, &rt->poll, rt->data_fd);
 	rt->poll.data = rt;
 	rt->open_handles = 1;
