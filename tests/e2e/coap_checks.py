@@ -12,6 +12,8 @@ import sys
 import tempfile
 import time
 
+import streamlib
+
 client, coap, stream = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 key_a, thing_a, tkey_a, thing_b, tkey_b = sys.argv[4:9]
 refused = {"auth": 0, "line": 0}
@@ -45,20 +47,7 @@ def post(path, payload, fmt=50, non=False, method="post"):
 
 
 def read_lines(s, want, timeout=3.0):
-    buf, lines, end = b"", [], time.time() + timeout
-    s.settimeout(0.2)
-    while len(lines) < want and time.time() < end:
-        try:
-            data = s.recv(65536)
-        except socket.timeout:
-            continue
-        if not data:
-            break
-        buf += data
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            lines.append(json.loads(line))
-    return lines
+    return streamlib.read_lines(s, want, timeout, json.loads)
 
 
 def refusal(name, path, payload, want, kind, fmt=50):

@@ -8,6 +8,8 @@ import socket
 import sys
 import time
 
+import streamlib
+
 ingest, stream = int(sys.argv[1]), int(sys.argv[2])
 key_a, thing_a, tkey_a, key_b, thing_b, tkey_b = sys.argv[3:9]
 
@@ -23,21 +25,7 @@ def connect(port, first_line=None):
     return s
 
 
-def read_lines(s, want, timeout=3.0):
-    buf, lines, end = b"", [], time.time() + timeout
-    s.settimeout(0.2)
-    while len(lines) < want and time.time() < end:
-        try:
-            data = s.recv(65536)
-        except socket.timeout:
-            continue
-        if not data:
-            break
-        buf += data
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            lines.append(line.decode())
-    return lines
+read_lines = streamlib.read_lines
 
 
 def thing(name, key):
