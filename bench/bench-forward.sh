@@ -24,6 +24,8 @@ set -eu
 SELF=$(realpath "$0")
 cd "$(dirname "$SELF")/.."
 BUILD=${BUILD:-build}
+# brink's side (BRINK_FWD= measures Mosquitto alone)
+export BRINK_FWD=${BRINK_FWD-$PWD/bench/brink-fwd-sut.sh}
 NETNS=${NETNS:-1}
 if [ "$NETNS" = 1 ] && [ -z "${FWD_IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] &&
 	unshare --net true 2>/dev/null; then

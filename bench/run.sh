@@ -4,8 +4,6 @@
 set -u
 cd "$(dirname "$0")/.."
 export BUILD=${BUILD:-build}
-# bench-forward.sh measures brink beside Mosquitto through this
-export BRINK_FWD=${BRINK_FWD:-$PWD/bench/brink-fwd-sut.sh}
 benches=("$@")
 [ ${#benches[@]} -eq 0 ] && benches=(bench/bench-*.sh)
 status=0
