@@ -25,6 +25,7 @@ struct route {
 	uv_poll_t poll;
 	uv_tcp_t listener;
 	bool listening, removed;
+	bool gone; /* its unit's channel failed: readings are dropped until removal */
 	int open_handles;
 	struct stream_client *clients;
 	struct brink_stream_sub *subs;

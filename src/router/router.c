@@ -55,9 +55,20 @@ static bool route_reads(const struct route *rt, const char *thing_id)
 	return false;
 }
 
-static bool send_frame(struct route *rt, const uint8_t *frame, size_t len)
+enum send_result { SENT, LATER, GONE };
+
+/* LATER: the unit's channel is full; GONE: the unit is gone (the control
+ * plane will remove the route when it hears of it). */
+static enum send_result send_frame(struct route *rt, const uint8_t *frame, size_t len)
 {
-	return send(rt->data_fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len;
+	if (rt->gone)
+		return GONE;
+	if (send(rt->data_fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len)
+		return SENT;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return LATER;
+	rt->gone = true;
+	return GONE;
 }
 
 static void watch_writable(struct route *rt, bool on)
@@ -90,11 +101,15 @@ static void enqueue(struct brink_router *r, struct route *rt, const uint8_t *fra
 /* Sends what waits, oldest first, while the unit takes it. */
 static void drain(struct route *rt)
 {
-	while (rt->qcount && send_frame(rt, rt->queue[rt->qhead].frame, rt->queue[rt->qhead].len)) {
+	enum send_result res = SENT;
+	while (rt->qcount &&
+	       (res = send_frame(rt, rt->queue[rt->qhead].frame, rt->queue[rt->qhead].len)) == SENT) {
 		free(rt->queue[rt->qhead].frame);
 		rt->qhead = (rt->qhead + 1) % ROUTE_QUEUE;
 		rt->qcount--;
 	}
+	if (res == GONE)
+		queue_free(rt); /* nobody will read them: no busy loop on a dead channel */
 	if (rt->qcount == 0)
 		watch_writable(rt, false);
 }
@@ -105,8 +120,11 @@ static void route_flush(struct brink_router *r, struct route *rt)
 	if (!rt->out || !rt->batch.count)
 		return;
 	size_t n = brink_wire_batch_end(&rt->batch);
-	if (rt->qcount || !send_frame(rt, rt->out, n))
+	enum send_result res = rt->qcount ? LATER : send_frame(rt, rt->out, n);
+	if (res == LATER)
 		enqueue(r, rt, rt->out, n);
+	else if (res == GONE)
+		atomic_fetch_add(&r->stats.dropped_batches, 1);
 	brink_wire_batch_begin(&rt->batch, rt->out, BRINK_WIRE_MAX_FRAME, BRINK_WIRE_RECORDS);
 }
 
