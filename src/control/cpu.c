@@ -37,21 +37,19 @@ double control__cpu_assigned(struct brink_control *ctl, const struct ctl_service
 }
 
 struct push_job {
-	struct brink_control *ctl;
 	struct ctl_service **units;
 	double *cores;
 	size_t n;
 	atomic_size_t next;
 };
 
-static void push_one(struct brink_control *ctl, struct ctl_service *s, double cores)
+static void push_one(struct ctl_service *s, double cores)
 {
 	struct brink_error *err = NULL;
 	if (s->runtime->ops->set_cpu(s->runtime->rt, s->unit, cores, &err) < 0) {
 		log_warn("service %s: applying %.3f cores: %s", s->rec.id, cores, err->msg);
 		brink_error_free(&err);
 	}
-	(void)ctl;
 }
 
 static void *push_thread(void *arg)
@@ -59,7 +57,7 @@ static void *push_thread(void *arg)
 	struct push_job *job = arg;
 	size_t i;
 	while ((i = atomic_fetch_add(&job->next, 1)) < job->n)
-		push_one(job->ctl, job->units[i], job->cores[i]);
+		push_one(job->units[i], job->cores[i]);
 	return NULL;
 }
 
@@ -89,7 +87,7 @@ void control__cpu_rebalance(struct brink_control *ctl, const struct ctl_service 
 		return;
 	struct ctl_service **units = calloc(n, sizeof(*units));
 	double *cores = calloc(n, sizeof(*cores));
-	struct push_job job = {.ctl = ctl, .units = units, .cores = cores};
+	struct push_job job = {.units = units, .cores = cores};
 	if (!units || !cores) {
 		log_error("rebalance: out of memory; assignments not pushed");
 		goto out;

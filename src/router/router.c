@@ -137,9 +137,8 @@ static void mark_dirty(struct brink_router *r, struct route *rt)
 	r->dirty = rt;
 }
 
-/* A record is "<thing name>\n<reading JSON>" (see worker/forward.h). */
-static void route_add_record(struct brink_router *r, struct route *rt, const char *name,
-			     uint64_t time_ns, const char *json, size_t len)
+static void route_add_record(struct brink_router *r, struct route *rt, uint64_t time_ns,
+			     const char *rec, uint32_t len)
 {
 	/* the batch buffer comes with the first reading: idle services hold none */
 	if (!rt->out) {
@@ -147,17 +146,9 @@ static void route_add_record(struct brink_router *r, struct route *rt, const cha
 			return;
 		brink_wire_batch_begin(&rt->batch, rt->out, BRINK_WIRE_MAX_FRAME, BRINK_WIRE_RECORDS);
 	}
-	char rec[BRINK_NAME_MAX + 2 + 65536];
-	size_t nl = strlen(name);
-	if (nl + 1 + len > sizeof(rec))
-		return;
-	memcpy(rec, name, nl);
-	rec[nl] = '\n';
-	memcpy(rec + nl + 1, json, len);
-	uint32_t total = (uint32_t)(nl + 1 + len);
-	if (brink_wire_batch_add(&rt->batch, rt->seq, time_ns, rec, total) != BRINK_WIRE_OK) {
+	if (brink_wire_batch_add(&rt->batch, rt->seq, time_ns, rec, len) != BRINK_WIRE_OK) {
 		route_flush(r, rt);
-		if (brink_wire_batch_add(&rt->batch, rt->seq, time_ns, rec, total) != BRINK_WIRE_OK)
+		if (brink_wire_batch_add(&rt->batch, rt->seq, time_ns, rec, len) != BRINK_WIRE_OK)
 			return;
 	}
 	rt->seq++;
@@ -171,14 +162,23 @@ void router__thing_ref(struct thing_ref *out, const struct brink_thing *t)
 	memcpy(out->name, t->name, sizeof(out->name));
 }
 
+/* The record, built once for all the routes that read the thing, is
+ * "<thing name>\n<reading JSON>" (see worker/forward.h). */
 void router__publish(struct brink_router *r, const struct thing_ref *thing, uint64_t time_ns,
 		     const char *json, size_t len)
 {
+	static char rec[BRINK_NAME_MAX + 2 + 65536]; /* the loop thread only */
+	size_t nl = strlen(thing->name);
 	atomic_fetch_add(&r->stats.readings, 1);
+	if (nl + 1 + len > sizeof(rec))
+		return;
+	memcpy(rec, thing->name, nl);
+	rec[nl] = '\n';
+	memcpy(rec + nl + 1, json, len);
 	for (struct route *rt = r->routes; rt; rt = rt->hh.next)
 		if (!rt->removed && memcmp(rt->tenant, thing->tenant_id, sizeof(brink_id)) == 0 &&
 		    route_reads(rt, thing->id))
-			route_add_record(r, rt, thing->name, time_ns, json, len);
+			route_add_record(r, rt, time_ns, rec, (uint32_t)(nl + 1 + len));
 }
 
 /* At the end of every loop turn: what came in during it goes out in one frame. */

@@ -9,6 +9,7 @@
 #   jqb FILTER                        jq -r FILTER over BODY
 #   alive PID                         the process exists and is not a zombie
 #   register NAME                     registers a tenant, sets KEY and TENANT_ID
+#   cli ARGS...                       runs build/brink; sets OUT, ERR, RC
 #   finish                            records the counts; call at the end
 set -u
 BUILD=${BUILD:-build}
@@ -22,6 +23,7 @@ BRINKD_PID=""
 KEY=""
 STATUS=""
 BODY=""
+OUT="" ERR="" RC=""
 
 free_port() {
 	local p
@@ -86,6 +88,16 @@ api() {
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 # none of the given processes is alive
 all_dead() { local p; for p; do alive "$p" && return 1; done; return 0; }
+
+# cli [ARGS...]: runs brink with stdin from /dev/null; sets OUT, ERR, RC (and
+# STATUS/BODY, which check prints when it fails).
+cli() {
+	OUT=$("$BRINK" "$@" </dev/null 2>"$DATA_DIR/.err")
+	RC=$?
+	ERR=$(cat "$DATA_DIR/.err")
+	STATUS="rc=$RC"
+	BODY="out=$OUT err=$ERR"
+}
 
 jqb() { printf '%s' "$BODY" | jq -r "$1"; }
 

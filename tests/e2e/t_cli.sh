@@ -5,17 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 unset BRINK_KEY BRINK_PASSWORD
 
-OUT="" ERR="" RC=""
-
-# cli [ARGS...]: runs brink with stdin from /dev/null; sets OUT, ERR, RC (and
-# STATUS/BODY, which check prints when it fails).
-cli() {
-	OUT=$("$BRINK" "$@" </dev/null 2>"$DATA_DIR/.err")
-	RC=$?
-	ERR=$(cat "$DATA_DIR/.err")
-	STATUS="rc=$RC"
-	BODY="out=$OUT err=$ERR"
-}
 
 # cli_in INPUT [ARGS...]: as cli with INPUT on stdin.
 cli_in() {

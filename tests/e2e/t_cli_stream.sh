@@ -5,16 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 unset BRINK_KEY BRINK_PASSWORD
 
-OUT="" ERR="" RC=""
-
-# cli [ARGS...]: runs brink with stdin from /dev/null; sets OUT, ERR, RC.
-cli() {
-	OUT=$("$BRINK" "$@" </dev/null 2>"$DATA_DIR/.err")
-	RC=$?
-	ERR=$(cat "$DATA_DIR/.err")
-	STATUS="rc=$RC"
-	BODY="out=$OUT err=$ERR"
-}
 
 has() { printf '%s\n' "$1" | grep -qF -- "$2"; }
 rc_is() { [ "$RC" = "$1" ]; }
