@@ -35,6 +35,8 @@ COMMON_SRC := $(wildcard src/common/*.c)
 DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c src/ingest/*.c \
 		src/runtime/*.c src/control/*.c src/router/*.c)
 WORKER_SRC := $(wildcard src/worker/*.c)
+# The model engine (analyze service): the worker only, never brinkd.
+WORKER_SRC += $(wildcard src/analyze/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 MAINS := src/core/main.c src/worker/main.c src/cli/main.c
 
