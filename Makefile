@@ -72,7 +72,7 @@ $(BUILD)/brinkd: $(call obj,src/core/main.c) $(BUILD)/libdaemon.a $(BUILD)/libco
 # brink-worker needs only libc; linked statically it starts ~0.25 ms sooner
 # (no dynamic loading: bench-sandbox.sh). Sanitizer builds stay dynamic.
 $(BUILD)/brink-worker: $(call obj,src/worker/main.c) $(BUILD)/libworker.a $(BUILD)/libcommon.a
-	$(CC) $(LDFLAGS) $(WORKER_STATIC) -o $@ $^ -lpthread -lm
+	$(CC) $(LDFLAGS) $(WORKER_STATIC) -o $@ $^ -ljansson -lpthread -lm
 $(BUILD)/brink: $(call obj,src/cli/main.c) $(BUILD)/libcli.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
