@@ -28,6 +28,13 @@ int brink_nn_load(const void *buf, size_t len, struct brink_nn **out, struct bri
 size_t brink_nn_inputs(const struct brink_nn *nn);
 size_t brink_nn_outputs(const struct brink_nn *nn);
 size_t brink_nn_layers(const struct brink_nn *nn);
+size_t brink_nn_params(const struct brink_nn *nn); /* weights + biases */
+/* A plain weights file does not say which activations its layers use: they
+ * load as linear. This sets them from a list like "relu,relu,softmax" (one per
+ * Dense layer; linear, relu, sigmoid, tanh, softmax). Call it right after
+ * brink_nn_load, before any inference. Returns 0, or -1 with *err set
+ * (BRINK_E_INVALID) leaving nn unchanged. */
+int brink_nn_set_activations(struct brink_nn *nn, const char *list, struct brink_error **err);
 /* Writes a short JSON summary (layers, shapes, activations, parameter count) into out.
  * Returns its length, or -1 when it does not fit in cap. */
 int brink_nn_describe(const struct brink_nn *nn, char *out, size_t cap);
