@@ -274,6 +274,8 @@ def seeds(out):
     write_full(os.path.join(out, "vlen_f64"), random_layers([2, 2], ["sigmoid"], dtype=np.float64),
                vlen=True)
     write_weights(os.path.join(out, "weights"), random_layers([2, 2, 1], ["linear", "linear"]))
+    write_full(os.path.join(out, "gzip"), random_layers([2, 3, 2], ["tanh", "softmax"]),
+               compression="gzip")
 
 
 def bench(out):
