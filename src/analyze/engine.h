@@ -9,9 +9,10 @@
  * - Linking: brink-worker links libhdf5, libhdf5_hl, OpenBLAS' *serial*
  *   build (libopenblas-serial-dev: never starts a thread) and jansson from
  *   their static archives: $(ENGINE_LIBS) in the Makefile, already on the
- *   worker's link line. Static costs +0.04-0.2 ms CPU per worker start
- *   (perf stat, 300 runs) and makes the binary ~30 MB; the dynamic libhdf5
- *   pulls 43 libraries and costs ~18 ms CPU per start. The link prints a
+ *   worker's link line. Static costs +0.04-0.44 ms CPU per worker start
+ *   (perf stat, 300 runs, noisy; sandbox start p50 unchanged within noise)
+ *   and makes the binary ~30 MB; the dynamic libhdf5 pulls 43 libraries and
+ *   costs ~18 ms CPU per start. The link prints a
  *   harmless warning about dlopen in libhdf5's plugin loader, which
  *   brink_nn_load switches off.
  * - Seccomp: after brink_nn_load, inference (both paths) makes no system
