@@ -85,6 +85,9 @@ check "brink model list shows it" bash -c "grep -q ecm <<<'$OUT' && grep -q aler
 ECM=$($BRINK --json model list | jq -r '.models[] | select(.name=="ecm") | .id')
 cli model add "$M/garbage.h5" --name junk
 check "brink model add of garbage fails with brinkd's message" test "$RC" -eq 1 -a -n "$ERR"
+cli --json service up analyze --cpu 0:0.1 --model "$ECM" --columns temp,hum --batch 5 --labels ok,hot --alerts hot --threshold 0.7
+check "brink service up analyze with labels, alerts and threshold" test "$(jq -r '"\(.state) \(.mode) \(.batch) \(.labels|join(",")) \(.alerts|join(",")) \(.threshold)"' <<<"$OUT")" = "running batch 5 ok,hot hot 0.7"
+cli service rm "$(jq -r .id <<<"$OUT")"
 cli model rm "$ECM"
 check "brink model rm" test "$RC" -eq 0
 api GET "/v1/models/$ECM"
