@@ -33,7 +33,8 @@ LDLIBS = $(PKG_LIBS) -lpthread -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
 DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c src/ingest/*.c \
-		src/runtime/*.c src/control/*.c src/router/*.c)
+		src/runtime/*.c src/control/*.c src/router/*.c \
+		src/ecm/*.c)
 WORKER_SRC := $(wildcard src/worker/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 MAINS := src/core/main.c src/worker/main.c src/cli/main.c

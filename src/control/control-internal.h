@@ -63,5 +63,7 @@ int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 void control__service_unplace(struct brink_control *ctl, struct ctl_service *s);
 void control__service_free(struct ctl_service *s);
 void control__on_exit(void *ctx, uint64_t unit_id, const char *reason);
+/* Whether a service holds port or it lies in a tenant's ECM block. */
+bool control__port_taken(struct brink_control *ctl, int port);
 
 #endif

@@ -33,5 +33,11 @@ const char *const store__migrations[] = {
 	"CREATE INDEX services_tenant ON services(tenant_id);",
 	/* 2: host ports handed to a service (its stream port) */
 	"ALTER TABLE services ADD COLUMN ports TEXT NOT NULL DEFAULT '[]';",
+	/* 3: the ECM front end: each tenant's block of ports, its ECM thing and
+	 * the service its ECM listening port serves */
+	"CREATE TABLE ecm_tenants ("
+	"  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
+	"  base_port INTEGER NOT NULL UNIQUE, thing_id TEXT NOT NULL,"
+	"  data_service TEXT NOT NULL DEFAULT '');",
 	NULL,
 };

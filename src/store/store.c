@@ -38,6 +38,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"SELECT id, tenant_id, kind, name, runtime, cpu_min, cpu_max, memory_mb,"
 		" all_things, things, model, columns, mode, batch, image, container_ports,"
 		" desired, state, reason, created, ports FROM services ORDER BY seq",
+	[ST_ECM_INSERT] = "INSERT INTO ecm_tenants(tenant_id, base_port, thing_id) VALUES (?1, ?2, ?3)",
+	[ST_ECM_GET] = "SELECT tenant_id, base_port, thing_id, data_service FROM ecm_tenants"
+		       " WHERE tenant_id = ?1",
+	[ST_ECM_LIST] = "SELECT tenant_id, base_port, thing_id, data_service FROM ecm_tenants"
+			" ORDER BY base_port",
+	[ST_ECM_SET_SERVICE] = "UPDATE ecm_tenants SET data_service = ?2 WHERE tenant_id = ?1",
+	[ST_ECM_PORT_TAKEN] = "SELECT 1 FROM ecm_tenants WHERE base_port <= ?1 AND base_port > ?1 - "
+			      "10",
 };
 
 int store__error(struct brink_store *st, struct brink_error **err, const char *what)
