@@ -10,6 +10,7 @@
 
 #define ECM_MAX_CONNS 1024     /* request connections at once; more are closed at once */
 #define ECM_CONSUMER_BUF (1u << 20)
+#define ECM_LINGER_MS 1000 /* after a reply, until the client closes */
 
 struct ecm_conn;
 
@@ -51,7 +52,8 @@ struct ecm_conn {
 	struct brink_ecm *ecm;
 	enum ecm_verb verb;
 	int handles;
-	bool closing, replied, model_phase;
+	bool closing, replied, model_phase, draining;
+	uv_shutdown_t shutdown;
 	size_t len;
 	char buf[ECM_REQUEST_MAX + 1];
 	struct ecm_request req;

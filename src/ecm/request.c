@@ -48,6 +48,8 @@ static enum ecm_parse load(const char *buf, size_t len, json_t **out, char *msg,
 	json_error_t e;
 	if (len > ECM_REQUEST_MAX)
 		return fail(msg, msglen, ECM_PARSE_TOO_LARGE, "request over %d bytes", ECM_REQUEST_MAX);
+	if (memchr(buf, '\0', len)) /* jansson would take it for the end of the input */
+		return fail(msg, msglen, ECM_PARSE_MALFORMED, "not JSON: a NUL byte");
 	*out = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
 	if (*out) {
 		if (json_is_object(*out))
@@ -55,8 +57,10 @@ static enum ecm_parse load(const char *buf, size_t len, json_t **out, char *msg,
 		json_decref(*out);
 		return fail(msg, msglen, ECM_PARSE_MALFORMED, "the request must be a JSON object");
 	}
+	/* a token cut at the end ("0.", "tr", "\\u00") is an invalid token to jansson */
 	enum json_error_code code = json_error_code(&e);
 	if (code == json_error_premature_end_of_input ||
+	    (code == json_error_invalid_syntax && (size_t)e.position >= len) ||
 	    (code == json_error_invalid_utf8 && utf8_cut(buf, len)))
 		return ECM_PARSE_AGAIN;
 	return fail(msg, msglen, ECM_PARSE_MALFORMED, "not JSON: %s", e.text);

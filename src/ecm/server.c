@@ -68,11 +68,35 @@ struct ecm_write {
 	char data[];
 };
 
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+
+static void on_linger(uv_timer_t *t)
+{
+	ecm__conn_close(t->data);
+}
+
+/* After the reply: our side shuts down and what the client still sends is
+ * read and dropped until it closes (at most ECM_LINGER_MS), so unread bytes
+ * (an oversize request) do not turn the close into a reset that loses the
+ * reply. */
+static void drain(struct ecm_conn *c)
+{
+	c->draining = true;
+	uv_timer_stop(&c->timer);
+	uv_timer_start(&c->timer, on_linger, ECM_LINGER_MS, 0);
+	if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, NULL) < 0 ||
+	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
+		ecm__conn_close(c);
+}
+
 static void on_written(uv_write_t *req, int status)
 {
 	struct ecm_write *w = (struct ecm_write *)req;
-	if (status < 0 || w->then_close)
+	if (status < 0)
 		ecm__conn_close(w->conn);
+	else if (w->then_close && !w->conn->closing)
+		drain(w->conn);
 	free(w);
 }
 
@@ -163,7 +187,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	struct ecm_conn *c = h->data;
 	static char scratch[65536]; /* the loop thread only */
 	(void)suggested;
-	if (c->model_phase)
+	if (c->model_phase || c->draining)
 		*buf = uv_buf_init(scratch, sizeof(scratch));
 	else /* one byte past the limit, so an oversize request is seen */
 		*buf = uv_buf_init(c->buf + c->len, (unsigned)(ECM_REQUEST_MAX + 1 - c->len));
@@ -191,6 +215,8 @@ static bool model_append(struct ecm_conn *c, const char *p, size_t n)
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct ecm_conn *c = s->data;
+	if (c->draining && n < 0)
+		ecm__conn_close(c);
 	if (c->replied || c->closing)
 		return;
 	if (c->model_phase) {

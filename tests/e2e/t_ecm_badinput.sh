@@ -1,0 +1,22 @@
+#!/bin/bash
+# The ECM front end under bad input: requests split byte by byte, empty
+# connections, oversize, wrong types, garbage, silence, idle connections; and
+# configurations it must refuse. The server keeps serving throughout.
+. "$(dirname "$0")/lib.sh"
+OFFSET=$(ecm_offset)
+# ECM's ports inside the range handed to tenants: refused at start
+"$BRINKD" -o data_dir="$DATA_DIR/x" -o api.port="$API_PORT" -o ecm.enabled=true \
+	-o ecm.port_offset=0 -o ports.first=4000 -o ports.last=6000 2>"$DATA_DIR/refused.log"
+check "ECM's ports inside ports.first..ports.last: brinkd refuses to start" \
+	grep -q "lies in ports.first..ports.last" "$DATA_DIR/refused.log"
+brinkd_start -o ecm.enabled=true -o ecm.port_offset="$OFFSET" -o ecm.timeout_ms=700
+while read -r word ok rest; do
+	[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
+	if [ "$ok" = 1 ]; then
+		E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
+	else
+		E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
+	fi
+done < <(/usr/bin/python3 tests/e2e/ecm_checks.py "$OFFSET" bad_input "$DATA_DIR/ecm.state" 2>&1)
+check "brinkd is still running" alive "$BRINKD_PID"
+finish
