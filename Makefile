@@ -31,11 +31,25 @@ CFLAGS = -std=gnu11 $(OPT) -g $(WARN) -D_GNU_SOURCE -Iinclude -Isrc $(PKG_CFLAGS
 LDFLAGS = $(SANFLAGS) $(EXTRA_LDFLAGS)
 LDLIBS = $(PKG_LIBS) -lpthread -lm
 
+# The model engine (src/analyze): libhdf5 (+ its high-level API for file
+# images), OpenBLAS' serial build (never starts threads) and jansson, all
+# from their static archives, in brink-worker and the tests only: brinkd
+# never parses a model file. Static even in the dynamic (SAN) builds: the
+# shared libhdf5 would pull in ~40 libraries (curl, krb5, ldap, ...).
+HDF5_DIR = /usr/lib/x86_64-linux-gnu/hdf5/serial
+OPENBLAS_DIR = /usr/lib/x86_64-linux-gnu/openblas-serial
+ENGINE_CFLAGS = -I/usr/include/hdf5/serial
+ENGINE_LIBS = $(HDF5_DIR)/libhdf5_hl.a $(HDF5_DIR)/libhdf5.a $(OPENBLAS_DIR)/libopenblas.a \
+	-l:libjansson.a -lsz -laec -lz -ldl -lpthread -lm
+CFLAGS += $(ENGINE_CFLAGS)
+
 COMMON_SRC := $(wildcard src/common/*.c)
 DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c src/ingest/*.c \
 		src/runtime/*.c src/control/*.c src/router/*.c \
 		src/ecm/*.c)
 WORKER_SRC := $(wildcard src/worker/*.c)
+# The model engine (analyze service): the worker only, never brinkd.
+WORKER_SRC += $(wildcard src/analyze/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 MAINS := src/core/main.c src/worker/main.c src/cli/main.c
 
@@ -71,14 +85,14 @@ $(BUILD)/brinkd: $(call obj,src/core/main.c) $(BUILD)/libdaemon.a $(BUILD)/libco
 # brink-worker needs only libc; linked statically it starts ~0.25 ms sooner
 # (no dynamic loading: bench-sandbox.sh). Sanitizer builds stay dynamic.
 $(BUILD)/brink-worker: $(call obj,src/worker/main.c) $(BUILD)/libworker.a $(BUILD)/libcommon.a
-	$(CC) $(LDFLAGS) $(WORKER_STATIC) -o $@ $^ -lpthread -lm
+	$(CC) $(LDFLAGS) $(WORKER_STATIC) -o $@ $^ $(ENGINE_LIBS)
 $(BUILD)/brink: $(call obj,src/cli/main.c) $(BUILD)/libcli.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Every unit test links against all libraries; the linker takes what it uses.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libworker.a $(BUILD)/libcli.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDFLAGS) $(ENGINE_LIBS) $(LDLIBS) -lcmocka
 
 deps:
 	@scripts/deps.sh

@@ -18,6 +18,9 @@
 #define BRINK_SERVICE_THINGS_MAX 1024
 #define BRINK_COLUMNS_MAX 256
 #define BRINK_PORTS_MAX 8
+#define BRINK_LABELS_MAX 32
+#define BRINK_LABEL_MAX 32
+#define BRINK_MODEL_SUMMARY_MAX 16384
 
 typedef char brink_id[BRINK_ID_LEN + 1];
 
@@ -64,6 +67,13 @@ struct brink_spec {
 	char (*columns)[BRINK_NAME_MAX + 1];
 	enum brink_mode mode;
 	int batch;
+	/* classes: labels[i] names output i (argmax), or for one output (or a
+	 * rule) [below threshold, at or above]; none: defaults (docs/api.md).
+	 * alerts: bit i set when labels[i] counts as an alert; -1: default. */
+	size_t nlabels;
+	char labels[BRINK_LABELS_MAX][BRINK_LABEL_MAX + 1];
+	double threshold;
+	int64_t alerts;
 	/* custom */
 	char image[BRINK_IMAGE_MAX + 1];
 	size_t nports;
@@ -82,6 +92,24 @@ struct brink_service_rec {
 	size_t nports;
 	int ports[BRINK_PORTS_MAX]; /* host ports brink gave it (a forward service's stream) */
 };
+
+/* A tenant's model as stored (the file's bytes apart). */
+enum brink_model_format { BRINK_MODEL_H5, BRINK_MODEL_RULES };
+
+struct brink_model_rec {
+	brink_id id;
+	brink_id tenant_id;
+	char name[BRINK_NAME_MAX + 1];
+	enum brink_model_format format;
+	int64_t created;
+	uint64_t size;    /* bytes of the file */
+	uint32_t inputs;  /* the model's input width (for rules: its fields) */
+	uint32_t outputs; /* 1 for rules */
+	char summary[BRINK_MODEL_SUMMARY_MAX]; /* JSON object from the check */
+};
+
+const char *brink_model_format_name(enum brink_model_format f);
+int brink_model_format_parse(const char *s, enum brink_model_format *out);
 
 /* Frees the arrays of *spec (not spec itself) and zeroes them. */
 void brink_spec_free(struct brink_spec *spec);

@@ -18,6 +18,10 @@
  *   STOP     brinkd → worker  empty; the worker exits 0
  *   RECORDS  brinkd → worker  a batch of readings       (reserved, see below)
  *   RESULTS  worker → brinkd  a batch of results        (reserved, see below)
+ *   MODEL    worker → brinkd  a model check's answer: u8 ok (1/0), then text:
+ *                             the model's summary (JSON) or the error message
+ *   STATS    worker → brinkd  an analyze worker's counters: u64 readings,
+ *                             u64 results, u64 skipped_missing, u64 skipped_bad
  *
  * RECORDS and RESULTS carry u32 count, then count records of
  *   u64 seq, u64 time_ns, u32 length, length bytes
@@ -45,6 +49,8 @@ enum brink_wire_type {
 	BRINK_WIRE_STOP = 4,
 	BRINK_WIRE_RECORDS = 5,
 	BRINK_WIRE_RESULTS = 6,
+	BRINK_WIRE_MODEL = 7,
+	BRINK_WIRE_STATS = 8,
 	BRINK_WIRE_TYPE_COUNT /* one past the last type */
 };
 
@@ -113,6 +119,21 @@ enum brink_wire_status brink_wire_ready_decode(const struct brink_wire_frame *f,
 enum brink_wire_status brink_wire_cpu_decode(const struct brink_wire_frame *f,
 					     struct brink_wire_cpu *out);
 
+/* An analyze worker's counters (STATS). */
+struct brink_wire_stats {
+	uint64_t readings;        /* readings received */
+	uint64_t results;         /* result lines sent */
+	uint64_t skipped_missing; /* readings without one of the columns */
+	uint64_t skipped_bad;     /* readings with a non-numeric column, or not JSON */
+};
+
+/* Decodes a MODEL frame: *ok, and the text (not NUL-terminated) in
+ * text[0..*len). BAD_PAYLOAD when empty or the flag is not 0 or 1. */
+enum brink_wire_status brink_wire_model_decode(const struct brink_wire_frame *f, int *ok,
+					       const char **text, size_t *len);
+enum brink_wire_status brink_wire_stats_decode(const struct brink_wire_frame *f,
+					       struct brink_wire_stats *out);
+
 /* Record iteration over a parsed RECORDS or RESULTS frame: _begin returns
  * OK or BAD_PAYLOAD; _next returns OK with *out filled, END after the last
  * record, or BAD_PAYLOAD. */
@@ -130,6 +151,10 @@ size_t brink_wire_encode_ready(void *buf, size_t cap, const struct brink_wire_re
 /* type is CPU or CPU_ACK. */
 size_t brink_wire_encode_cpu(void *buf, size_t cap, enum brink_wire_type type,
 			     const struct brink_wire_cpu *c);
+
+/* A MODEL frame: the flag then `len` bytes of text (cut to fit). */
+size_t brink_wire_encode_model(void *buf, size_t cap, int ok, const char *text, size_t len);
+size_t brink_wire_encode_stats(void *buf, size_t cap, const struct brink_wire_stats *s);
 
 /* Builds a RECORDS or RESULTS frame in a caller's buffer, record by record. */
 struct brink_wire_batch {

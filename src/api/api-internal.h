@@ -26,6 +26,7 @@ struct brink_api {
 	struct brink_router *router;
 	int ingest_port;
 	atomic_size_t max_body;
+	atomic_size_t max_model; /* POST /v1/models bodies (models.max_bytes) */
 	struct api_metrics metrics;
 };
 
@@ -101,6 +102,12 @@ void api__service_stop(struct api_request *rq);
 void api__service_start(struct api_request *rq);
 void api__service_stream(struct api_request *rq);
 void api__system_get(struct api_request *rq);
+void api__model_create(struct api_request *rq);
+void api__model_list(struct api_request *rq);
+void api__model_get(struct api_request *rq);
+void api__model_delete(struct api_request *rq);
+/* The body limit of rq: the model limit for an upload, else api.max_body. */
+size_t api__body_limit(const struct api_request *rq);
 void api__healthz(struct api_request *rq);
 void api__bootstrap(struct api_request *rq);
 

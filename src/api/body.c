@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum ftype { F_STRING, F_NUMBER, F_INTEGER, F_OBJECT, F_ARRAY };
+enum ftype { F_STRING, F_NUMBER, F_INTEGER, F_OBJECT, F_ARRAY, F_ANY };
 
 struct field {
 	const char *name;
@@ -15,7 +15,7 @@ struct field {
 };
 
 static const char *const type_names[] = {"a string", "a number", "an integer", "an object",
-					 "an array"};
+					 "an array", "a value"};
 
 static enum brink_body_status fail(char *msg, size_t len, const char *fmt, ...)
 	BRINK_PRINTF(3, 4);
@@ -39,6 +39,8 @@ static bool type_ok(json_t *v, enum ftype t)
 		return json_is_integer(v);
 	case F_OBJECT:
 		return json_is_object(v);
+	case F_ANY:
+		return true;
 	case F_ARRAY:
 	default:
 		return json_is_array(v);
@@ -242,17 +244,14 @@ static enum brink_body_status parse_ports(json_t *arr, struct brink_spec *sp, ch
 	return BRINK_BODY_OK;
 }
 
-static bool column_valid(const char *s)
-{
-	return brink_name_valid(s);
-}
-
 static const struct field service_fields[] = {
 	{"kind", F_STRING, true},	 {"name", F_STRING, false},
 	{"runtime", F_STRING, false},	 {"cpu", F_OBJECT, true},
 	{"memory_mb", F_INTEGER, false}, {"things", F_ARRAY, false},
-	{"model", F_STRING, false},	 {"columns", F_ARRAY, false},
+	{"model", F_STRING, false},	 {"columns", F_ANY, false},
 	{"mode", F_STRING, false},	 {"batch", F_INTEGER, false},
+	{"labels", F_ARRAY, false},	 {"alerts", F_ARRAY, false},
+	{"threshold", F_NUMBER, false},
 	{"image", F_STRING, false},	 {"container_ports", F_ARRAY, false},
 };
 
@@ -265,6 +264,8 @@ static enum brink_body_status check_kind_fields(json_t *root, enum brink_kind ki
 		enum brink_kind kind;
 	} owned[] = {{"model", BRINK_KIND_ANALYZE},	{"columns", BRINK_KIND_ANALYZE},
 		     {"mode", BRINK_KIND_ANALYZE},	{"batch", BRINK_KIND_ANALYZE},
+		     {"labels", BRINK_KIND_ANALYZE},	{"alerts", BRINK_KIND_ANALYZE},
+		     {"threshold", BRINK_KIND_ANALYZE},
 		     {"image", BRINK_KIND_CUSTOM},	{"container_ports", BRINK_KIND_CUSTOM}};
 	for (size_t i = 0; i < BRINK_ARRAY_SIZE(owned); i++)
 		if (json_object_get(root, owned[i].name) && owned[i].kind != kind)
@@ -297,8 +298,8 @@ static enum brink_body_status parse_service(json_t *root, struct brink_spec *sp,
 	TRY(get_string(root, "model", sp->model, sizeof(sp->model), 1, msg, len));
 	json_t *cols = json_object_get(root, "columns");
 	if (cols)
-		TRY(get_strings(cols, "columns", BRINK_COLUMNS_MAX, sizeof(*sp->columns),
-				column_valid, (void **)&sp->columns, &sp->ncolumns, msg, len));
+		TRY(brink_body_columns(cols, sp, msg, len));
+	TRY(brink_body_classes(root, sp, msg, len));
 	TRY(get_string(root, "mode", mode, sizeof(mode), 1, msg, len));
 	if (brink_mode_parse(mode, &sp->mode) < 0)
 		return fail(msg, len, "field 'mode' must be datum or batch");

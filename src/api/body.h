@@ -5,6 +5,7 @@
 #ifndef BRINK_API_BODY_H
 #define BRINK_API_BODY_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "brink/model.h"
@@ -34,5 +35,14 @@ enum brink_body_status brink_body_thing(const char *buf, size_t len, struct brin
  * mean "the configured default". */
 enum brink_body_status brink_body_service(const char *buf, size_t len, struct brink_spec *out,
 					  char *msg, size_t msglen);
+
+/* columns.c, for brink_body_service: an analyze service's "columns" (an
+ * array of names, an object of 1-based positions to names, or ECM's literal
+ * "{1:'temp',2:'hum'}") into sp->columns (allocated; none when empty or
+ * "null"), and its "labels", "alerts" and "threshold" (defaults: none, -1,
+ * 0.5). */
+enum brink_body_status brink_body_columns(json_t *v, struct brink_spec *sp, char *msg, size_t len);
+enum brink_body_status brink_body_classes(json_t *root, struct brink_spec *sp, char *msg,
+					  size_t len);
 
 #endif

@@ -24,7 +24,7 @@ static struct api_request *request_new(struct brink_api *api, struct MHD_Connect
 /* Accumulates the body up to api.max_body; past that the rest is discarded. */
 static void take_upload(struct api_request *rq, const char *data, size_t *size)
 {
-	size_t limit = atomic_load(&rq->api->max_body);
+	size_t limit = api__body_limit(rq);
 	if (!rq->body_too_large && rq->body_len + *size <= limit) {
 		char *nb = realloc(rq->body, rq->body_len + *size + 1);
 		if (nb) {
@@ -45,7 +45,7 @@ static bool declared_too_large(struct api_request *rq)
 {
 	const char *cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-	return cl && strtoull(cl, NULL, 10) > atomic_load(&rq->api->max_body);
+	return cl && strtoull(cl, NULL, 10) > api__body_limit(rq);
 }
 
 static enum MHD_Result send_reply(struct api_request *rq)
@@ -71,7 +71,7 @@ static enum MHD_Result send_reply(struct api_request *rq)
 static void too_large(struct api_request *rq)
 {
 	api__reply_errorf(rq, 413, "too_large", "the body is larger than %zu bytes",
-			  atomic_load(&rq->api->max_body));
+			  api__body_limit(rq));
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -149,6 +149,7 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 	api->router = router;
 	api->ingest_port = cfg->ingest_tcp_port;
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
+	atomic_store(&api->max_model, (size_t)cfg->models_max_bytes);
 	if (api__ws_init(api) < 0) {
 		free(api);
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
@@ -186,4 +187,5 @@ void brink_api_stop(struct brink_api *api)
 void brink_api_reload(struct brink_api *api, const struct brink_config *cfg)
 {
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
+	atomic_store(&api->max_model, (size_t)cfg->models_max_bytes);
 }

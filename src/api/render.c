@@ -23,6 +23,29 @@ static void write_strings(struct jsonw *w, const char *base, size_t n, size_t st
 	jsonw_lit(w, "]");
 }
 
+/* An analyze service's labels (none: the defaults), threshold and alerts
+ * (null: the default). */
+static void write_classes(struct jsonw *w, const struct brink_spec *sp)
+{
+	jsonw_key(w, "labels", false);
+	write_strings(w, (const char *)sp->labels, sp->nlabels, sizeof(sp->labels[0]));
+	jsonw_key(w, "threshold", false);
+	jsonw_real(w, sp->threshold);
+	jsonw_key(w, "alerts", false);
+	if (sp->alerts < 0) {
+		jsonw_lit(w, "null");
+		return;
+	}
+	jsonw_lit(w, "[");
+	for (size_t i = 0, n = 0; i < sp->nlabels; i++)
+		if (sp->alerts >> i & 1) {
+			if (n++)
+				jsonw_lit(w, ",");
+			jsonw_str(w, sp->labels[i]);
+		}
+	jsonw_lit(w, "]");
+}
+
 static void write_kind_fields(struct jsonw *w, const struct brink_spec *sp)
 {
 	if (sp->kind == BRINK_KIND_ANALYZE) {
@@ -34,6 +57,7 @@ static void write_kind_fields(struct jsonw *w, const struct brink_spec *sp)
 		jsonw_str(w, brink_mode_name(sp->mode));
 		jsonw_key(w, "batch", false);
 		jsonw_int(w, sp->batch);
+		write_classes(w, sp);
 	} else if (sp->kind == BRINK_KIND_CUSTOM) {
 		jsonw_key(w, "image", false);
 		jsonw_str(w, sp->image);
@@ -120,6 +144,17 @@ void api__service_write(struct jsonw *w, const struct brink_service_view *v)
 			jsonw_real(w, v->worker_cpu);
 		else
 			jsonw_lit(w, "null"); /* not acknowledged yet */
+		jsonw_lit(w, "}");
+	}
+	if (v->has_stats) {
+		jsonw_lit(w, ",\"analysis\":{\"readings\":");
+		jsonw_int(w, (int64_t)v->readings);
+		jsonw_lit(w, ",\"results\":");
+		jsonw_int(w, (int64_t)v->results);
+		jsonw_lit(w, ",\"skipped_missing\":");
+		jsonw_int(w, (int64_t)v->skipped_missing);
+		jsonw_lit(w, ",\"skipped_bad\":");
+		jsonw_int(w, (int64_t)v->skipped_bad);
 		jsonw_lit(w, "}");
 	}
 }

@@ -27,6 +27,10 @@ static const struct route routes[] = {
 	{"POST", "/v1/services/*/start", api__service_start, true},
 	{"GET", "/v1/services/*/stream", api__service_stream, true},
 	{"GET", "/v1/system", api__system_get, true},
+	{"POST", "/v1/models", api__model_create, true},
+	{"GET", "/v1/models", api__model_list, true},
+	{"GET", "/v1/models/*", api__model_get, true},
+	{"DELETE", "/v1/models/*", api__model_delete, true},
 	{"GET", "/v1/bootstrap", api__bootstrap, false}, /* the thing's own key */
 	{"GET", "/healthz", api__healthz, false},
 	{"GET", "/metrics", api__metrics_handler, false},

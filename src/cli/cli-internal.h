@@ -65,6 +65,7 @@ extern const struct cli_cmd cli__unsubscribe_cmd;
 extern const struct cli_cmd cli__system_cmd;
 extern const struct cli_cmd cli__sensor_cmd;
 extern const struct cli_cmd cli__stream_cmd;
+extern const struct cli_cmd cli__model_cmd;
 
 /* ---- stream.c: TCP to brinkd's host (also used by sensor.c) ---- */
 
@@ -155,6 +156,11 @@ void cli__reply_free(struct cli_reply *r);
  * an error body from brinkd is also printed to stdout. */
 int cli__call(const struct cli_ctx *ctx, const char *method, const char *path, json_t *body,
 	      struct cli_reply *reply);
+
+/* As cli__call, a POST whose body is data[0..len) as application/octet-stream
+ * (data must not be NULL). */
+int cli__call_raw(const struct cli_ctx *ctx, const char *path, const void *data, size_t len,
+		  struct cli_reply *reply);
 
 /* cli__call on PREFIX/ID[SUFFIX], the id escaped; an id that cannot be one
  * ("", ".", "..") is a usage error. */

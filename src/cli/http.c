@@ -8,6 +8,13 @@
 #define CONNECT_TIMEOUT_S 10L
 #define TOTAL_TIMEOUT_S 300L
 
+/* A request's body: JSON text, or a file's bytes (brink model add). */
+struct payload {
+	const char *data; /* NULL: none */
+	size_t len;
+	const char *type; /* its Content-Type header line */
+};
+
 struct transfer {
 	CURL *h;
 	struct curl_slist *headers;
@@ -59,20 +66,21 @@ static int add_header(struct transfer *t, const char *line)
 	return 0;
 }
 
-static int set_headers(const struct cli_ctx *ctx, struct transfer *t, bool has_body)
+static int set_headers(const struct cli_ctx *ctx, struct transfer *t, const struct payload *p)
 {
 	_cleanup_free_ char *auth = ctx->key ? cli__strf("Authorization: Bearer %s", ctx->key) : NULL;
 	if (add_header(t, "Accept: application/json") < 0 || add_header(t, "Expect:") < 0)
 		return -1;
-	if (add_header(t, has_body ? "Content-Type: application/json" : "Content-Type:") < 0)
+	if (add_header(t, p->data ? p->type : "Content-Type:") < 0)
 		return -1;
 	if (auth && add_header(t, auth) < 0)
 		return -1;
 	return curl_easy_setopt(t->h, CURLOPT_HTTPHEADER, t->headers) == CURLE_OK ? 0 : -1;
 }
 
-static void set_method(CURL *h, const char *method, const char *payload)
+static void set_method(CURL *h, const char *method, const struct payload *p)
 {
+	const char *payload = p->data;
 	if (strcmp(method, "GET") == 0) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 		return;
@@ -80,15 +88,14 @@ static void set_method(CURL *h, const char *method, const char *payload)
 	if (strcmp(method, "POST") == 0 || payload) {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload ? payload : "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)(payload ? strlen(payload) : 0));
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(payload ? p->len : 0));
 	}
 	if (strcmp(method, "POST") != 0)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 }
 
 static int setup(const struct cli_ctx *ctx, struct transfer *t, const char *method,
-		 const char *url, const char *payload)
+		 const char *url, const struct payload *payload)
 {
 	CURL *h = t->h;
 	curl_easy_setopt(h, CURLOPT_URL, url);
@@ -103,7 +110,7 @@ static int setup(const struct cli_ctx *ctx, struct transfer *t, const char *meth
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
 	set_method(h, method, payload);
-	return set_headers(ctx, t, payload != NULL);
+	return set_headers(ctx, t, payload);
 }
 
 static const char *curl_reason(struct transfer *t, CURLcode cc, char *buf, size_t n)
@@ -156,7 +163,7 @@ static int transport_error(const struct cli_ctx *ctx, struct transfer *t, CURLco
 }
 
 static int perform(const struct cli_ctx *ctx, const char *method, const char *url,
-		   const char *payload, struct cli_reply *reply)
+		   const struct payload *payload, struct cli_reply *reply)
 {
 	struct transfer t = {.body = &reply->body};
 	int rc = CLI_OK;
@@ -232,7 +239,8 @@ int cli__call(const struct cli_ctx *ctx, const char *method, const char *path, j
 	if (body && !payload)
 		return cli__fail(CLI_EAPI, "out of memory");
 	memset(reply, 0, sizeof(*reply));
-	int rc = perform(ctx, method, url, payload, reply);
+	struct payload p = {payload, payload ? strlen(payload) : 0, "Content-Type: application/json"};
+	int rc = perform(ctx, method, url, &p, reply);
 	if (payload)
 		explicit_bzero(payload, strlen(payload)); /* it may carry a password */
 	return rc == CLI_OK ? answer(ctx, reply) : rc;
@@ -245,4 +253,14 @@ int cli__call_id(const struct cli_ctx *ctx, const char *method, const char *pref
 	if (!path)
 		return cli__usage(ctx, "'%s' is not an id", id);
 	return cli__call(ctx, method, path, NULL, reply);
+}
+
+int cli__call_raw(const struct cli_ctx *ctx, const char *path, const void *data, size_t len,
+		  struct cli_reply *reply)
+{
+	_cleanup_free_ char *url = cli__strf("%s%s", ctx->url, path);
+	struct payload p = {data, len, "Content-Type: application/octet-stream"};
+	memset(reply, 0, sizeof(*reply));
+	int rc = perform(ctx, "POST", url, &p, reply);
+	return rc == CLI_OK ? answer(ctx, reply) : rc;
 }

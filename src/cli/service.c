@@ -14,6 +14,9 @@ enum {
 	OPT_BATCH,
 	OPT_IMAGE,
 	OPT_PORT,
+	OPT_LABELS,
+	OPT_ALERTS,
+	OPT_THRESHOLD,
 };
 
 static const struct option up_opts[] = {
@@ -27,6 +30,9 @@ static const struct option up_opts[] = {
 	{"batch", required_argument, NULL, OPT_BATCH},
 	{"image", required_argument, NULL, OPT_IMAGE},
 	{"port", required_argument, NULL, OPT_PORT},
+	{"labels", required_argument, NULL, OPT_LABELS},
+	{"alerts", required_argument, NULL, OPT_ALERTS},
+	{"threshold", required_argument, NULL, OPT_THRESHOLD},
 	{NULL, 0, NULL, 0},
 };
 
@@ -64,22 +70,31 @@ static int put_cpu(const struct cli_ctx *ctx, json_t *body, const char *arg)
 	return put(ctx, body, "cpu", json_pack("{sfsf}", "min", lo, "max", hi), false);
 }
 
-static int put_columns(const struct cli_ctx *ctx, json_t *body, const char *arg)
+/* --columns, --labels, --alerts: names separated by commas, as an array. */
+static int put_names(const struct cli_ctx *ctx, json_t *body, const char *name, const char *arg)
 {
 	json_t *cols = json_array();
 	for (const char *p = arg;; p++) {
 		size_t n = strcspn(p, ",");
 		if (n == 0) {
 			json_decref(cols);
-			return cli__usage(ctx, "--columns wants names separated by commas, not '%s'",
-					  arg);
+			return cli__usage(ctx, "--%s wants names separated by commas, not '%s'",
+					  name, arg);
 		}
 		json_array_append_new(cols, json_stringn(p, n));
 		p += n;
 		if (!*p)
 			break;
 	}
-	return put(ctx, body, "columns", cols, false);
+	return put(ctx, body, name, cols, false);
+}
+
+static int put_threshold(const struct cli_ctx *ctx, json_t *body, const char *arg)
+{
+	double v;
+	if (cli__parse_double(arg, &v) < 0)
+		return cli__usage(ctx, "--threshold wants a number, not '%s'", arg);
+	return put(ctx, body, "threshold", json_real(v), false);
 }
 
 static int up_option(const struct cli_ctx *ctx, json_t *body, int c, const char *arg)
@@ -98,7 +113,13 @@ static int up_option(const struct cli_ctx *ctx, json_t *body, int c, const char 
 	case OPT_MODEL:
 		return put(ctx, body, "model", json_string(arg), false);
 	case OPT_COLUMNS:
-		return put_columns(ctx, body, arg);
+		return put_names(ctx, body, "columns", arg);
+	case OPT_LABELS:
+		return put_names(ctx, body, "labels", arg);
+	case OPT_ALERTS:
+		return put_names(ctx, body, "alerts", arg);
+	case OPT_THRESHOLD:
+		return put_threshold(ctx, body, arg);
 	case OPT_BATCH:
 		put(ctx, body, "mode", json_string("batch"), false);
 		return put_long(ctx, body, "batch", arg, INT_MAX, false);
@@ -298,6 +319,9 @@ static const struct cli_cmd up_cmd = {
 		"  --model M         the model's id\n"
 		"  --columns a,b     field names in the model's input order\n"
 		"  --batch N         one result per N readings (default: one per reading)\n"
+		"  --labels a,b      class names (analyze; docs/api.md)\n"
+		"  --alerts b        the labels that are alerts (analyze)\n"
+		"  --threshold X     one-output models: class 1 at or above X (default 0.5)\n"
 		"custom:\n"
 		"  --image REF       the container image\n"
 		"  --port P          a container port to publish (repeatable)\n"

@@ -8,6 +8,7 @@
 static const char *const kind_names[] = {"forward", "analyze", "custom"};
 static const char *const state_names[] = {"pending", "running", "stopped", "failed"};
 static const char *const mode_names[] = {"datum", "batch"};
+static const char *const format_names[] = {"h5", "rules"};
 
 void brink_spec_free(struct brink_spec *spec)
 {
@@ -113,4 +114,18 @@ uint64_t brink_id_to_u64(const char *id)
 void brink_id_from_u64(uint64_t v, brink_id out)
 {
 	snprintf(out, sizeof(brink_id), "%016" PRIx64, v);
+}
+
+const char *brink_model_format_name(enum brink_model_format f)
+{
+	return format_names[f];
+}
+
+int brink_model_format_parse(const char *s, enum brink_model_format *out)
+{
+	int i = name_lookup(format_names, BRINK_ARRAY_SIZE(format_names), s);
+	if (i < 0)
+		return -1;
+	*out = (enum brink_model_format)i;
+	return 0;
 }

@@ -43,6 +43,8 @@ static long fixed_size(unsigned type)
 		return 8;
 	case BRINK_WIRE_STOP:
 		return 0;
+	case BRINK_WIRE_STATS:
+		return 32;
 	default:
 		return -1;
 	}
@@ -64,6 +66,8 @@ static enum brink_wire_status check_payload(const struct brink_wire_frame *f)
 {
 	if (is_batch(f->type))
 		return check_batch(f);
+	if (f->type == BRINK_WIRE_MODEL)
+		return f->length >= 1 && f->payload[0] <= 1 ? BRINK_WIRE_OK : BRINK_WIRE_BAD_PAYLOAD;
 	return (long)f->length == fixed_size(f->type) ? BRINK_WIRE_OK : BRINK_WIRE_BAD_PAYLOAD;
 }
 
@@ -126,6 +130,29 @@ enum brink_wire_status brink_wire_cpu_decode(const struct brink_wire_frame *f,
 	if (c.period_us == 0 || c.period_us > 1000000)
 		return BRINK_WIRE_BAD_PAYLOAD;
 	*out = c;
+	return BRINK_WIRE_OK;
+}
+
+enum brink_wire_status brink_wire_model_decode(const struct brink_wire_frame *f, int *ok,
+					       const char **text, size_t *len)
+{
+	if (f->type != BRINK_WIRE_MODEL || f->length < 1 || f->payload[0] > 1)
+		return BRINK_WIRE_BAD_PAYLOAD;
+	*ok = f->payload[0];
+	*text = (const char *)f->payload + 1;
+	*len = f->length - 1;
+	return BRINK_WIRE_OK;
+}
+
+enum brink_wire_status brink_wire_stats_decode(const struct brink_wire_frame *f,
+					       struct brink_wire_stats *out)
+{
+	if (f->type != BRINK_WIRE_STATS || f->length != 32)
+		return BRINK_WIRE_BAD_PAYLOAD;
+	out->readings = get64(f->payload);
+	out->results = get64(f->payload + 8);
+	out->skipped_missing = get64(f->payload + 16);
+	out->skipped_bad = get64(f->payload + 24);
 	return BRINK_WIRE_OK;
 }
 
@@ -204,6 +231,31 @@ size_t brink_wire_encode_cpu(void *buf, size_t cap, enum brink_wire_type type,
 	return brink_wire_encode(buf, cap, type, p, sizeof(p));
 }
 
+size_t brink_wire_encode_model(void *buf, size_t cap, int ok, const char *text, size_t len)
+{
+	if (cap < BRINK_WIRE_HDR_SIZE + 1)
+		return 0;
+	size_t room = (cap < BRINK_WIRE_MAX_FRAME ? cap : BRINK_WIRE_MAX_FRAME) - BRINK_WIRE_HDR_SIZE - 1;
+	if (len > room)
+		len = room;
+	uint8_t *p = buf;
+	put_header(p, BRINK_WIRE_MODEL, (uint32_t)len + 1);
+	p[BRINK_WIRE_HDR_SIZE] = ok ? 1 : 0;
+	if (len)
+		memcpy(p + BRINK_WIRE_HDR_SIZE + 1, text, len);
+	return BRINK_WIRE_HDR_SIZE + 1 + len;
+}
+
+size_t brink_wire_encode_stats(void *buf, size_t cap, const struct brink_wire_stats *s)
+{
+	uint8_t p[32];
+	put64(p, s->readings);
+	put64(p + 8, s->results);
+	put64(p + 16, s->skipped_missing);
+	put64(p + 24, s->skipped_bad);
+	return brink_wire_encode(buf, cap, BRINK_WIRE_STATS, p, sizeof(p));
+}
+
 enum brink_wire_status brink_wire_batch_begin(struct brink_wire_batch *b, void *buf, size_t cap,
 					      enum brink_wire_type type)
 {
@@ -246,7 +298,7 @@ size_t brink_wire_batch_end(struct brink_wire_batch *b)
 const char *brink_wire_type_name(unsigned type)
 {
 	static const char *const names[] = {"?", "READY", "CPU", "CPU_ACK", "STOP", "RECORDS",
-					    "RESULTS"};
+					    "RESULTS", "MODEL", "STATS"};
 	return type < BRINK_WIRE_TYPE_COUNT ? names[type] : "?";
 }
 

@@ -66,4 +66,15 @@ void control__on_exit(void *ctx, uint64_t unit_id, const char *reason);
 /* Whether a service holds port or it lies in a tenant's ECM block. */
 bool control__port_taken(struct brink_control *ctl, int port);
 
+/* model.c: a sealed, read-only memfd holding data (O_CLOEXEC, caller closes). */
+int control__model_memfd(const void *data, size_t len, struct brink_error **err);
+
+/* analyze.c (under the lock). check: an analyze spec against the tenant's
+ * model (BRINK_E_INVALID with why). unit: the model memfd (*fd, caller
+ * closes) and the worker's configuration (*config, caller frees) of s. */
+int control__analyze_check(struct brink_control *ctl, const char *tenant_id,
+			   const struct brink_spec *sp, struct brink_error **err);
+int control__analyze_unit(struct brink_control *ctl, const struct ctl_service *s, int *fd,
+			  char **config, struct brink_error **err);
+
 #endif

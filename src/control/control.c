@@ -193,6 +193,9 @@ int brink_control_reload(struct brink_control *ctl, const struct brink_config *c
 	ctl->cfg.service_memory_mb = cfg->service_memory_mb;
 	ctl->cfg.services_max = cfg->services_max;
 	ctl->cfg.sandbox_start_timeout_ms = cfg->sandbox_start_timeout_ms;
+	ctl->cfg.models_max_bytes = cfg->models_max_bytes;
+	ctl->cfg.models_check_timeout_ms = cfg->models_check_timeout_ms;
+	ctl->cfg.models_check_memory_mb = cfg->models_check_memory_mb;
 	snprintf(ctl->cfg.runtime_default, sizeof(ctl->cfg.runtime_default), "%s",
 		 cfg->runtime_default);
 	pthread_mutex_unlock(&ctl->lock);

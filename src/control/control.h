@@ -34,6 +34,9 @@ struct brink_service_view {
 	int pid;         /* the unit's main process, 0 if none */
 	double worker_cpu;
 	struct brink_spec_cache *cache;
+	/* an analyze worker's counters (detail views of running services) */
+	bool has_stats;
+	uint64_t readings, results, skipped_missing, skipped_bad;
 };
 
 typedef void (*brink_service_cb)(void *ctx, const struct brink_service_view *v);
@@ -111,6 +114,25 @@ int brink_control_service_start(struct brink_control *ctl, const char *tenant_id
 				brink_service_cb cb, void *ctx, struct brink_error **err);
 int brink_control_service_delete(struct brink_control *ctl, const char *tenant_id, const char *id,
 				 struct brink_error **err);
+
+/* Models, scoped by tenant (another tenant's id is NOT_FOUND). add checks
+ * the file (format "h5" or "rules") in a sandboxed brink-worker, then stores
+ * it: INVALID with the checker's message when refused (nothing stored),
+ * TOO_LARGE over models.max_bytes, CONFLICT when the name is taken,
+ * UNAVAILABLE without the sandbox runtime. delete: CONFLICT while one of the
+ * tenant's services uses the model. list calls cb with borrowed records. */
+int brink_control_model_add(struct brink_control *ctl, const char *tenant_id, const char *name,
+			    const char *format, const void *data, size_t len,
+			    struct brink_model_rec *out, struct brink_error **err);
+int brink_control_model_get(struct brink_control *ctl, const char *tenant_id, const char *id,
+			    struct brink_model_rec *out, struct brink_error **err);
+int brink_control_model_list(struct brink_control *ctl, const char *tenant_id,
+			     int (*cb)(void *ctx, const struct brink_model_rec *m), void *ctx,
+			     struct brink_error **err);
+int brink_control_model_delete(struct brink_control *ctl, const char *tenant_id, const char *id,
+			       struct brink_error **err);
+/* models.max_bytes as it is now. */
+size_t brink_control_model_max_bytes(struct brink_control *ctl);
 
 /* Figures for /v1/system and /metrics. */
 int brink_control_system(struct brink_control *ctl, struct brink_system *out,

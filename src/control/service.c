@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "brink/log.h"
 #include "control/control-internal.h"
@@ -55,6 +56,27 @@ static void route_add(struct brink_control *ctl, struct ctl_service *s)
 	brink_router_add(ctl->router, &route);
 }
 
+static void close_model(struct brink_unit_spec *us, char *config)
+{
+	if (us->model_fd > 0)
+		close(us->model_fd);
+	us->model_fd = -1;
+	free(config);
+}
+
+/* An analyze unit gets its model and configuration; others nothing. */
+static int unit_extras(struct brink_control *ctl, struct ctl_service *s,
+		       struct brink_unit_spec *us, char **config, struct brink_error **err)
+{
+	*config = NULL;
+	if (s->rec.spec.kind != BRINK_KIND_ANALYZE)
+		return 0;
+	if (control__analyze_unit(ctl, s, &us->model_fd, config, err) < 0)
+		return -1;
+	us->analyze_config = *config;
+	return 0;
+}
+
 int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 			   struct brink_error **err)
 {
@@ -65,16 +87,21 @@ int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 		.kind = brink_kind_name(s->rec.spec.kind),
 		.cpu = brink_alloc_assigned(ctl->alloc, s->key),
 		.memory_bytes = (uint64_t)s->rec.spec.memory_mb << 20,
+		.model_fd = -1,
 	};
+	char *config = NULL;
 	if (!r || !r->rt) {
 		brink_error_make(err, BRINK_E_UNAVAILABLE, "runtime %s is not available%s%s",
 				 s->rec.spec.runtime, r ? ": " : " on this gateway", r ? r->reason : "");
-	} else if (r->ops->start(r->rt, &us, &s->unit, err) == 0) {
+	} else if (unit_extras(ctl, s, &us, &config, err) == 0 &&
+		   r->ops->start(r->rt, &us, &s->unit, err) == 0) {
 		s->rec.state = BRINK_STATE_RUNNING;
 		s->rec.reason[0] = '\0';
 		route_add(ctl, s);
+		close_model(&us, config);
 		return 0;
 	}
+	close_model(&us, config);
 	s->unit = NULL;
 	set_failed(s, (*err)->msg);
 	control__cpu_release(ctl, s);
@@ -109,6 +136,11 @@ static void render_view(struct brink_control *ctl, struct ctl_service *s, bool d
 	    s->runtime->ops->info(s->runtime->rt, s->unit, &info, NULL) == 0) {
 		v.pid = info.pid;
 		v.worker_cpu = info.worker_cpu;
+		v.has_stats = s->rec.spec.kind == BRINK_KIND_ANALYZE;
+		v.readings = info.readings;
+		v.results = info.results;
+		v.skipped_missing = info.skipped_missing;
+		v.skipped_bad = info.skipped_bad;
 	}
 	cb(ctx, &v);
 }
@@ -149,6 +181,8 @@ static int check_spec(struct brink_control *ctl, const char *tenant_id, struct b
 		if (brink_store_thing_get(ctl->st, tenant_id, sp->things[i], &t, err) < 0)
 			return -1;
 	}
+	if (sp->kind == BRINK_KIND_ANALYZE && control__analyze_check(ctl, tenant_id, sp, err) < 0)
+		return -1;
 	if ((int)HASH_COUNT(ctl->services) >= ctl->cfg.services_max)
 		return brink_error_make(err, BRINK_E_CONFLICT, "this gateway holds at most %d services",
 					ctl->cfg.services_max);

@@ -60,6 +60,10 @@ static const struct cfg_key keys[] = {
 	STR("sandbox.worker", sandbox_worker, "", false),
 	STR("sandbox.cgroup_root", sandbox_cgroup_root, "", false),
 	NUM("sandbox.start_timeout_ms", CFG_INT, sandbox_start_timeout_ms, 10, 600000, "5000", true),
+	/* tenants' models (analyze services) */
+	NUM("models.max_bytes", CFG_INT, models_max_bytes, 1024, 268435456, "8388608", true),
+	NUM("models.check_timeout_ms", CFG_INT, models_check_timeout_ms, 100, 600000, "10000", true),
+	NUM("models.check_memory_mb", CFG_INT, models_check_memory_mb, 16, 65536, "256", true),
 };
 
 static const struct cfg_key *find_key(const char *name)

@@ -38,6 +38,9 @@ struct brink_config {
 	char sandbox_worker[256]; /* "": brink-worker beside brinkd */
 	char sandbox_cgroup_root[256];
 	int sandbox_start_timeout_ms;
+	int models_max_bytes;        /* a model file larger is refused (413) */
+	int models_check_timeout_ms; /* the sandboxed check of an upload */
+	int models_check_memory_mb;
 };
 
 /* Sets every key to its default. */

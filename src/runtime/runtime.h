@@ -38,6 +38,20 @@ struct brink_unit_spec {
 	const char *kind;     /* "forward" | "analyze" | "custom" */
 	double cpu;           /* assigned cores at start (> 0) */
 	uint64_t memory_bytes;/* hard memory limit */
+	/* analyze: a sealed memfd holding the model file (borrowed; <= 0: none)
+	 * and the worker's analyze configuration (JSON, borrowed; NULL: none). */
+	int model_fd;
+	const char *analyze_config;
+};
+
+/* A model file to check (parse and describe) in a sandboxed worker. */
+struct brink_model_check {
+	uint64_t id;          /* names the check's cgroup and uid, like a unit id */
+	const char *format;   /* "h5" | "rules" */
+	int fd;               /* a sealed memfd with the file (borrowed) */
+	unsigned timeout_ms;
+	double cpu;           /* cores the check may use */
+	uint64_t memory_bytes;/* its memory limit */
 };
 
 /* What a driver can say about a running unit (for /v1/services/{id} and profiling). */
@@ -48,6 +62,8 @@ struct brink_unit_info {
 	double worker_cpu;     /* cores the worker last acknowledged (-1 if unknown) */
 	uint64_t cpu_usage_ns; /* CPU time used so far */
 	uint64_t memory_bytes; /* memory in use */
+	/* An analyze worker's last counters (all 0 for other kinds). */
+	uint64_t readings, results, skipped_missing, skipped_bad;
 };
 
 struct brink_runtime_ops {
@@ -87,6 +103,15 @@ struct brink_runtime_ops {
 	 * it) per message (include/brink/wire.h); -1 when the unit has none.
 	 * Borrowed: valid until stop(), so whoever polls it must stop first. */
 	int (*data_fd)(struct brink_runtime *rt, struct brink_unit *u);
+
+	/* Optional: runs brink-worker's model check on c->fd under the same
+	 * confinement as a unit, waits for its answer (at most c->timeout_ms)
+	 * and removes everything it used. Returns 0 with *summary the model's
+	 * JSON summary (malloc'd, caller frees), or -1: BRINK_E_INVALID with the
+	 * worker's message when the file is refused, another code when the
+	 * check itself could not run. */
+	int (*check_model)(struct brink_runtime *rt, const struct brink_model_check *c,
+			   char **summary, struct brink_error **err);
 };
 
 /* The NULL-terminated table of drivers compiled in. */

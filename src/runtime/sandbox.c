@@ -27,7 +27,14 @@
  *
  * Worker descriptors after exec: 0 and 1 /dev/null, 2 a datagram socket
  * whose lines brinkd relays into its own log (so the worker needs no file and
- * RLIMIT_FSIZE can be 0), 3 the control socket, 4 the seccomp filter. */
+ * RLIMIT_FSIZE can be 0), 3 the control socket, 4 the seccomp filter, 5 the
+ * data channel, 6 an analyze unit's model (a sealed memfd; else /dev/null).
+ *
+ * Model checks. check_model() runs the worker in its check mode
+ * (--check-model) exactly as a unit: same namespaces, uid, rlimits, cgroup
+ * and seccomp filter; it answers with one MODEL frame instead of READY and
+ * is then killed and its cgroup removed. Untrusted model files are parsed
+ * only there, never in brinkd. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -95,7 +102,8 @@
 #define EXIT_SETUP_FAILED 126 /* the child failed before exec (message on fd 2) */
 #define EXIT_EXEC_FAILED 127
 
-enum { WFD_STDIN, WFD_STDOUT, WFD_LOG, WFD_CONTROL, WFD_SECCOMP, WFD_DATA, WFD_COUNT };
+enum { WFD_STDIN, WFD_STDOUT, WFD_LOG, WFD_CONTROL, WFD_SECCOMP, WFD_DATA, WFD_MODEL, WFD_COUNT };
+#define CHECK_MAX_TEXT (BRINK_WIRE_MAX_PAYLOAD - 1)
 enum { EV_PID, EV_CTL, EV_LOG };        /* low 2 bits of an epoll token */
 enum unit_state { UNIT_STARTING, UNIT_RUNNING, UNIT_EXITED, UNIT_STOPPING };
 
@@ -110,6 +118,7 @@ struct brink_unit {
 	enum unit_state state;
 	double worker_cpu;
 	long long quota_us; /* the CPU quota applied, 0 before the first */
+	struct brink_wire_stats stats; /* an analyze worker's last STATS */
 	UT_hash_handle hh;
 };
 
@@ -117,9 +126,10 @@ struct brink_unit {
  * by the child between clone and exec (async-signal-safe code only). */
 struct spawn {
 	const char *path;
-	char *argv[16], **envp;
+	char *argv[24], **envp;
 	char unit[24];
 	char kind[16];
+	char format[16];
 	int fds[WFD_COUNT]; /* what becomes the worker's 0..5 */
 	int netns;          /* a pooled network namespace, or -1: a new one */
 	uid_t uid;
@@ -413,6 +423,9 @@ static void on_frame(struct brink_unit *u, const uint8_t *buf, size_t n)
 		u->worker_cpu = c.quota_us ? (double)c.quota_us / c.period_us : 0;
 		return;
 	}
+	if (st == BRINK_WIRE_OK && f.type == BRINK_WIRE_STATS &&
+	    brink_wire_stats_decode(&f, &u->stats) == BRINK_WIRE_OK)
+		return;
 	log_warn("unit %" PRIu64 ": unexpected frame from the worker (%s, %s)", u->id,
 		 st == BRINK_WIRE_OK ? brink_wire_type_name(f.type) : "-", brink_wire_status_name(st));
 }
@@ -687,11 +700,39 @@ static int socketpairs(int ctl[2], int logp[2], struct brink_error **err)
 	return 0;
 }
 
+/* What a worker gets beyond the kind: an analyze unit's model and
+ * configuration, or the format of a model to check. */
+struct spawn_extra {
+	int model_fd;             /* <= 0: none */
+	const char *analyze;      /* NULL: none */
+	const char *check_format; /* NULL: a unit, not a check */
+};
+
+/* Appends the extra options to argv (n entries so far); returns the count. */
+static size_t extra_args(struct spawn *s, const struct spawn_extra *x, size_t n)
+{
+	if (x->model_fd > 0) {
+		s->argv[n++] = (char *)"--model-fd";
+		s->argv[n++] = (char *)"6";
+	}
+	if (x->analyze) {
+		s->argv[n++] = (char *)"--analyze";
+		s->argv[n++] = (char *)x->analyze;
+	}
+	if (x->check_format) {
+		snprintf(s->format, sizeof(s->format), "%s", x->check_format);
+		s->argv[n++] = (char *)"--check-model";
+		s->argv[n++] = s->format;
+	}
+	s->argv[n] = NULL;
+	return n;
+}
+
 /* Fills s to clone u's worker and queues it to the spawner thread; u gets
  * brinkd's ends of the sockets. spawn_finish() must follow (s is read until
- * then, by the driver thread and by the child). */
+ * then, by the driver thread and by the child; x->analyze too). */
 static int spawn_submit(struct brink_runtime *rt, struct brink_unit *u, const char *kind,
-			struct spawn *s, struct brink_error **err)
+			const struct spawn_extra *x, struct spawn *s, struct brink_error **err)
 {
 	int ctl[2] = {-1, -1}, logp[2] = {-1, -1}, data[2];
 	memset(s, 0, sizeof(*s));
@@ -712,10 +753,12 @@ static int spawn_submit(struct brink_runtime *rt, struct brink_unit *u, const ch
 			(char *)"--unit", s->unit, (char *)"--log-level",
 			(char *)(brink_log_threshold >= BRINK_LOG_DEBUG ? "debug" : "info"), NULL};
 	memcpy(s->argv, argv, sizeof(argv));
+	extra_args(s, x, BRINK_ARRAY_SIZE(argv) - 1);
 	s->path = rt->worker_path;
 	s->envp = rt->envp;
 	s->uid = UID_BASE + (uid_t)(u->id % UID_SPAN);
-	int fds[WFD_COUNT] = {rt->devnull, rt->devnull, logp[1], ctl[1], rt->seccomp_fd, data[1]};
+	int fds[WFD_COUNT] = {rt->devnull, rt->devnull, logp[1],      ctl[1],
+			      rt->seccomp_fd, data[1], x->model_fd > 0 ? x->model_fd : rt->devnull};
 	memcpy(s->fds, fds, sizeof(fds));
 	s->netns = take_netns(rt);
 	queue_spawn(rt, s);
@@ -900,7 +943,8 @@ static int start_unit(struct brink_runtime *rt, const struct brink_unit_spec *sp
 	struct spawn s;
 	if (!u)
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
-	if (spawn_submit(rt, u, spec->kind, &s, err) < 0) {
+	struct spawn_extra x = {spec->model_fd, spec->analyze_config, NULL};
+	if (spawn_submit(rt, u, spec->kind, &x, &s, err) < 0) {
 		unit_destroy(u, true, 0, NULL);
 		return brink_error_wrap(err, "starting unit %" PRIu64, spec->id);
 	}
@@ -965,12 +1009,106 @@ static int sandbox_info(struct brink_runtime *rt, struct brink_unit *u,
 	pthread_mutex_lock(&rt->lock);
 	out->pid = u->state == UNIT_RUNNING ? u->pid : 0;
 	out->worker_cpu = u->worker_cpu;
+	out->readings = u->stats.readings;
+	out->results = u->stats.results;
+	out->skipped_missing = u->stats.skipped_missing;
+	out->skipped_bad = u->stats.skipped_bad;
 	pthread_mutex_unlock(&rt->lock);
 	snprintf(out->cgroup, sizeof(out->cgroup), "%s", cgroup__dir(&u->cg, CG_CPU));
 	if (cgroup__cpu_quota(&u->cg, &out->cpu_quota, err) < 0 ||
 	    cgroup__usage(&u->cg, &out->cpu_usage_ns, &out->memory_bytes, err) < 0)
 		return brink_error_wrap(err, "unit %" PRIu64, u->id);
 	return 0;
+}
+
+/* ---- model checks ---- */
+
+/* The answer of a check: a MODEL frame in buf[0..n). */
+static int parse_model_answer(const uint8_t *buf, size_t n, char **summary,
+			      struct brink_error **err)
+{
+	struct brink_wire_frame f;
+	const char *text;
+	size_t len;
+	int ok;
+	if (brink_wire_parse_msg(buf, n, &f) != BRINK_WIRE_OK ||
+	    brink_wire_model_decode(&f, &ok, &text, &len) != BRINK_WIRE_OK)
+		return brink_error_make(err, BRINK_E_INTERNAL, "the model check sent a bad frame");
+	if (!ok)
+		return brink_error_make(err, BRINK_E_INVALID, "%.*s", (int)len, text);
+	if (!(*summary = strndup(text, len)))
+		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
+	return 0;
+}
+
+/* Waits for the check's MODEL frame (or its exit, or the timeout). */
+static int wait_model(struct brink_unit *u, unsigned timeout_ms, char **summary,
+		      struct brink_error **err)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	struct pollfd p[2] = {{u->sock, POLLIN, 0}, {u->pidfd, POLLIN, 0}};
+	uint8_t *buf = malloc(BRINK_WIRE_MAX_FRAME);
+	int rc = -1;
+	if (!buf)
+		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
+	for (;;) {
+		uint64_t now = now_ms();
+		int n = now >= deadline ? 0 : poll(p, 2, (int)(deadline - now));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			brink_error_make(err, BRINK_E_INVALID, "checking the model took over %u ms",
+					 timeout_ms);
+			break;
+		}
+		ssize_t got = p[0].revents ? recv(u->sock, buf, BRINK_WIRE_MAX_FRAME,
+						  MSG_DONTWAIT | MSG_TRUNC)
+					   : -1;
+		if (got > 0 && got <= BRINK_WIRE_MAX_FRAME) {
+			rc = parse_model_answer(buf, (size_t)got, summary, err);
+			break;
+		}
+		if (got == 0 || (got < 0 && p[1].revents)) {
+			early_exit(u, err);
+			(*err)->code = BRINK_E_INVALID; /* the file made the checker fail */
+			brink_error_wrap(err, "the model checker failed");
+			break;
+		}
+		if (got > BRINK_WIRE_MAX_FRAME || (got < 0 && errno != EAGAIN && errno != EINTR))
+			p[0].fd = -1;
+	}
+	free(buf);
+	return rc;
+}
+
+static int run_check(struct brink_runtime *rt, const struct brink_model_check *c,
+			    char **summary, struct brink_error **err)
+{
+	struct brink_unit *u = unit_new(c->id);
+	struct spawn s;
+	if (!u)
+		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
+	struct spawn_extra x = {c->fd, NULL, c->format};
+	if (spawn_submit(rt, u, "check", &x, &s, err) < 0) {
+		unit_destroy(u, true, 0, NULL);
+		return -1;
+	}
+	u->has_cg = cgroup__create(&rt->cg, c->id, c->cpu, c->memory_bytes, &u->cg, err) == 0;
+	int rc = -1;
+	if (spawn_finish(rt, u, &s, u->has_cg ? err : NULL) == 0 && u->has_cg &&
+	    attach(u, err) == 0)
+		rc = wait_model(u, c->timeout_ms, summary, err);
+	unit_destroy(u, false, 0, NULL);
+	return rc;
+}
+
+static int sandbox_check_model(struct brink_runtime *rt, const struct brink_model_check *c,
+			       char **summary, struct brink_error **err)
+{
+	starting(rt, 1);
+	int rc = run_check(rt, c, summary, err);
+	starting(rt, -1);
+	return rc;
 }
 
 /* cgroup__reap's keep(): is `id` one of our live units? */
@@ -1192,4 +1330,5 @@ const struct brink_runtime_ops brink_runtime_sandbox = {
 	.info = sandbox_info,
 	.reap_orphans = sandbox_reap_orphans,
 	.data_fd = sandbox_data_fd,
+	.check_model = sandbox_check_model,
 };

@@ -33,7 +33,18 @@ const char *const store__migrations[] = {
 	"CREATE INDEX services_tenant ON services(tenant_id);",
 	/* 2: host ports handed to a service (its stream port) */
 	"ALTER TABLE services ADD COLUMN ports TEXT NOT NULL DEFAULT '[]';",
-	/* 3: the ECM front end: each tenant's block of ports, its ECM thing and
+	/* 3: tenants' models (the file as a BLOB: at most models.max_bytes, a
+	 * few MB) and an analyze service's classes */
+	"CREATE TABLE models ("
+	"  id TEXT PRIMARY KEY,"
+	"  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL, format TEXT NOT NULL, size INTEGER NOT NULL,"
+	"  inputs INTEGER NOT NULL, outputs INTEGER NOT NULL, summary TEXT NOT NULL,"
+	"  data BLOB NOT NULL, created INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	"  UNIQUE (tenant_id, name));"
+	"CREATE INDEX models_tenant ON models(tenant_id, seq);"
+	"ALTER TABLE services ADD COLUMN analysis TEXT NOT NULL DEFAULT '{}';",
+	/* 4: the ECM front end: each tenant's block of ports, its ECM thing and
 	 * the service its ECM listening port serves */
 	"CREATE TABLE ecm_tenants ("
 	"  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"

@@ -25,6 +25,35 @@ static char *ports_json(const int *ports, size_t n)
 	return s;
 }
 
+/* An analyze service's classes: {"labels":[...],"threshold":T,"alerts":MASK} */
+static char *analysis_json(const struct brink_spec *sp)
+{
+	json_t *labels = json_array();
+	for (size_t i = 0; i < sp->nlabels; i++)
+		json_array_append_new(labels, json_string(sp->labels[i]));
+	json_t *o = json_pack("{s:o,s:f,s:I}", "labels", labels, "threshold", sp->threshold,
+			      "alerts", (json_int_t)sp->alerts);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return s;
+}
+
+static void read_analysis(const char *text, struct brink_spec *sp)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	json_t *labels = json_object_get(o, "labels");
+	size_t n = json_array_size(labels);
+	sp->nlabels = 0;
+	for (size_t i = 0; i < n && i < BRINK_LABELS_MAX; i++)
+		snprintf(sp->labels[sp->nlabels++], sizeof(sp->labels[0]), "%s",
+			 json_string_value(json_array_get(labels, i)) ?: "");
+	json_t *t = json_object_get(o, "threshold");
+	sp->threshold = json_is_number(t) ? json_number_value(t) : 0.5;
+	json_t *a = json_object_get(o, "alerts");
+	sp->alerts = json_is_integer(a) ? (int64_t)json_integer_value(a) : -1;
+	json_decref(o);
+}
+
 static void bind_text_owned(sqlite3_stmt *s, int i, char *text)
 {
 	sqlite3_bind_text(s, i, text ? text : "[]", -1, text ? free : SQLITE_STATIC);
@@ -55,6 +84,7 @@ int store__service_bind(sqlite3_stmt *s, const struct brink_service_rec *rec)
 	sqlite3_bind_text(s, 18, brink_state_name(rec->state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 19, rec->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 20, rec->created);
+	bind_text_owned(s, 23, analysis_json(sp));
 	return 0;
 }
 
@@ -117,6 +147,7 @@ int store__service_read(sqlite3_stmt *s, struct brink_service_rec *rec)
 	rec->desired_running = strcmp(col_text(s, 16), "running") == 0;
 	snprintf(rec->reason, sizeof(rec->reason), "%s", col_text(s, 18));
 	rec->created = sqlite3_column_int64(s, 19);
+	read_analysis(col_text(s, 21), sp);
 	if (read_strings(col_text(s, 9), (void **)&sp->things, &sp->nthings, sizeof(brink_id),
 			 BRINK_SERVICE_THINGS_MAX) < 0 ||
 	    read_strings(col_text(s, 11), (void **)&sp->columns, &sp->ncolumns,

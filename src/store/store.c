@@ -28,16 +28,25 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_SERVICE_INSERT] =
 		"INSERT INTO services(id, tenant_id, kind, name, runtime, cpu_min, cpu_max,"
 		" memory_mb, all_things, things, model, columns, mode, batch, image,"
-		" container_ports, desired, state, reason, created, seq, ports) VALUES (?1, ?2, ?3,"
-		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
-		" ?22)",
+		" container_ports, desired, state, reason, created, seq, ports, analysis) VALUES (?1,"
+		" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+		" ?20, ?21, ?22, ?23)",
 	[ST_SERVICE_SET_STATE] = "UPDATE services SET desired = ?2, state = ?3, reason = ?4"
 				 " WHERE id = ?1",
 	[ST_SERVICE_DELETE] = "DELETE FROM services WHERE id = ?1",
 	[ST_SERVICE_LOAD] =
 		"SELECT id, tenant_id, kind, name, runtime, cpu_min, cpu_max, memory_mb,"
 		" all_things, things, model, columns, mode, batch, image, container_ports,"
-		" desired, state, reason, created, ports FROM services ORDER BY seq",
+		" desired, state, reason, created, ports, analysis FROM services ORDER BY seq",
+	[ST_MODEL_INSERT] = "INSERT INTO models(id, tenant_id, name, format, size, inputs, outputs,"
+			    " summary, data, created, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+			    " ?9, ?10, ?11)",
+	[ST_MODEL_GET] = "SELECT id, tenant_id, name, format, size, inputs, outputs, summary, created"
+			 " FROM models WHERE tenant_id = ?1 AND id = ?2",
+	[ST_MODEL_DATA] = "SELECT data FROM models WHERE tenant_id = ?1 AND id = ?2",
+	[ST_MODEL_LIST] = "SELECT id, tenant_id, name, format, size, inputs, outputs, summary, created"
+			  " FROM models WHERE tenant_id = ?1 ORDER BY seq",
+	[ST_MODEL_DELETE] = "DELETE FROM models WHERE tenant_id = ?1 AND id = ?2",
 	[ST_ECM_INSERT] = "INSERT INTO ecm_tenants(tenant_id, base_port, thing_id) VALUES (?1, ?2, ?3)",
 	[ST_ECM_GET] = "SELECT tenant_id, base_port, thing_id, data_service FROM ecm_tenants"
 		       " WHERE tenant_id = ?1",
@@ -147,7 +156,7 @@ int brink_store_open(const char *path, struct brink_store **out, struct brink_er
 		goto fail;
 	int64_t seq = 0;
 	read_int(st, "SELECT max(s) FROM (SELECT max(seq) s FROM things UNION ALL"
-		     " SELECT max(seq) FROM services)", &seq);
+		     " SELECT max(seq) FROM services UNION ALL SELECT max(seq) FROM models)", &seq);
 	st->seq = seq;
 	*out = st;
 	return 0;

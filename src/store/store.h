@@ -70,6 +70,22 @@ int brink_store_service_load(struct brink_store *st,
 			     int (*cb)(void *ctx, const struct brink_service_rec *s), void *ctx,
 			     struct brink_error **err);
 
+/* Models, scoped by tenant: another tenant's id is NOT_FOUND. insert:
+ * CONFLICT when the tenant has a model of that name. data: *out gets a
+ * malloc'd copy of the file (caller frees), *len its size. */
+int brink_store_model_insert(struct brink_store *st, const struct brink_model_rec *m,
+			     const void *data, size_t len, struct brink_error **err);
+int brink_store_model_get(struct brink_store *st, const char *tenant_id, const char *id,
+			  struct brink_model_rec *out, struct brink_error **err);
+int brink_store_model_data(struct brink_store *st, const char *tenant_id, const char *id,
+			   void **out, size_t *len, struct brink_error **err);
+/* Calls cb for each of the tenant's models in creation order (the record is
+ * borrowed for the call); a non-zero return from cb stops and is returned. */
+int brink_store_model_list(struct brink_store *st, const char *tenant_id,
+			   int (*cb)(void *ctx, const struct brink_model_rec *m), void *ctx,
+			   struct brink_error **err);
+int brink_store_model_delete(struct brink_store *st, const char *tenant_id, const char *id,
+			     struct brink_error **err);
 /* The ECM front end's tenants (store/ecm.c): a block of BRINK_ECM_BLOCK ports
  * from base_port, the tenant's ECM thing and the service its ECM listening
  * port serves ("" when none). Rows go with their tenant. get: NOT_FOUND when

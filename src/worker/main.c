@@ -1,6 +1,8 @@
 /* brink-worker: runs one forward or analyze service for brinkd.
  *
- *   brink-worker --fd N [--seccomp-fd N] [--unit ID] [--log-level LEVEL]
+ *   brink-worker --fd N [--seccomp-fd N] [--data-fd N] [--kind K] [--unit ID]
+ *                [--model-fd N --analyze CONFIG] [--log-level LEVEL]
+ *   brink-worker --fd N [--seccomp-fd N] --model-fd N --check-model FORMAT
  *
  * (or BRINK_WORKER_FD / BRINK_SECCOMP_FD in the environment). It talks to
  * brinkd over the SOCK_SEQPACKET control socket N with the frames of
@@ -8,7 +10,13 @@
  * sends READY, then serves frames until STOP (exit 0) or until the socket
  * closes (exit 0). A malformed frame exits 2, a setup failure 1. The sandbox
  * itself (namespaces, cgroup, uid, rlimits, no_new_privs) is set up by brinkd
- * before exec; see src/runtime/sandbox.c. */
+ * before exec; see src/runtime/sandbox.c.
+ *
+ * Kind analyze: the model (a sealed memfd) is loaded before the seccomp
+ * filter, then RECORDS become result lines (src/worker/analyze.h) and the
+ * counters go to brinkd as STATS frames (at most every STATS_MS).
+ * --check-model: loads the seccomp filter first, then parses the model file
+ * (untrusted), answers with one MODEL frame and exits 0. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -23,16 +31,24 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "brink/log.h"
 #include "brink/wire.h"
+#include "worker/analyze.h"
 #include "worker/forward.h"
+
+#define STATS_MS 100
+#define MODEL_MAX_BYTES (256u << 20)
 
 struct worker {
 	int fd;                  /* control socket */
 	int data_fd;             /* data channel (RECORDS in, RESULTS out), -1 if none */
 	bool forward;            /* kind forward: RECORDS become RESULTS lines */
+	struct brink_analyze *analyze; /* kind analyze: the model and its state */
+	bool stats_dirty;
+	uint64_t stats_due_ms;   /* when the next STATS frame may go */
 	uint64_t unit;
 	struct brink_wire_cpu cpu; /* the last CPU assignment (period 0: none yet) */
 	bool records_warned;
@@ -110,13 +126,49 @@ static int add_result(struct worker *w, struct brink_wire_batch *b,
 		       : -1;
 }
 
-/* A forward worker turns every reading into the line its clients receive. */
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Sends the analyze counters if they changed and the last went STATS_MS ago. */
+static int send_stats(struct worker *w)
+{
+	uint64_t now = now_ms();
+	if (!w->stats_dirty || now < w->stats_due_ms)
+		return 0;
+	struct brink_wire_stats st;
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 32];
+	brink_analyze_stats(w->analyze, &st);
+	w->stats_dirty = false;
+	w->stats_due_ms = now + STATS_MS;
+	return send_frame(w, out, brink_wire_encode_stats(out, sizeof(out), &st));
+}
+
+/* The line a reading becomes: forward's copy, or analyze's result (0: none). */
+static size_t result_line(struct worker *w, const struct brink_wire_record *r)
+{
+	if (w->analyze) {
+		w->stats_dirty = true;
+		return brink_analyze_reading(w->analyze, r->data, r->length, r->time_ns, w->line,
+					     sizeof(w->line));
+	}
+	size_t len = brink_forward_format(r->data, r->length, r->time_ns, w->line, sizeof(w->line));
+	if (len == 0)
+		log_warn("dropping a malformed record (seq %" PRIu64 ")", r->seq);
+	return len;
+}
+
+/* A forward worker turns every reading into the line its clients receive;
+ * an analyze worker into its result, when one is due. */
 static int on_records(struct worker *w, const struct brink_wire_frame *f)
 {
 	struct brink_wire_record_iter it;
 	struct brink_wire_record r;
 	struct brink_wire_batch b;
-	if (!w->forward) {
+	if (!w->forward && !w->analyze) {
 		if (!w->records_warned)
 			log_warn("this kind does not handle readings yet; dropping them");
 		w->records_warned = true;
@@ -126,16 +178,13 @@ static int on_records(struct worker *w, const struct brink_wire_frame *f)
 		return EXIT_ERROR;
 	brink_wire_batch_begin(&b, w->out, sizeof(w->out), BRINK_WIRE_RESULTS);
 	while (brink_wire_records_next(&it, &r) == BRINK_WIRE_OK) {
-		size_t len = brink_forward_format(r.data, r.length, r.time_ns, w->line,
-						  sizeof(w->line));
-		if (len == 0) {
-			log_warn("dropping a malformed record (seq %" PRIu64 ")", r.seq);
-			continue;
-		}
-		if (add_result(w, &b, &r, len) < 0)
+		size_t len = result_line(w, &r);
+		if (len && add_result(w, &b, &r, len) < 0)
 			return EXIT_ERROR;
 	}
-	return b.count && send_data(w, &b) < 0 ? EXIT_ERROR : GO_ON;
+	if (b.count && send_data(w, &b) < 0)
+		return EXIT_ERROR;
+	return w->analyze && send_stats(w) < 0 ? EXIT_ERROR : GO_ON;
 }
 
 /* What the worker does with each frame type brinkd may send. */
@@ -189,7 +238,15 @@ static int serve(struct worker *w)
 	struct pollfd fds[2] = {{.fd = w->fd, .events = POLLIN}, {.fd = w->data_fd, .events = POLLIN}};
 	nfds_t nfds = w->data_fd >= 0 ? 2 : 1;
 	for (;;) {
-		if (poll(fds, nfds, -1) < 0) {
+		int timeout = -1;
+		if (w->stats_dirty) {
+			uint64_t now = now_ms();
+			timeout = w->stats_due_ms > now ? (int)(w->stats_due_ms - now) : 0;
+		}
+		int n = poll(fds, nfds, timeout);
+		if (n == 0 && send_stats(w) < 0)
+			return 1;
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
@@ -250,9 +307,11 @@ static int check_socket(int fd)
 }
 
 struct options {
-	int fd, seccomp_fd, data_fd;
+	int fd, seccomp_fd, data_fd, model_fd;
 	uint64_t unit;
-	bool forward;
+	bool forward, analyze;
+	const char *config;       /* --analyze */
+	const char *check_format; /* --check-model */
 };
 
 static int parse_fd(const char *s)
@@ -265,7 +324,7 @@ static int parse_fd(const char *s)
 static void usage(void)
 {
 	fprintf(stderr, "usage: brink-worker --fd N [--seccomp-fd N] [--data-fd N] [--kind K] [--unit ID]"
-			" [--log-level L]\n");
+			" [--model-fd N] [--analyze CONFIG] [--check-model FORMAT] [--log-level L]\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -277,14 +336,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"data-fd", required_argument, NULL, 'd'},
 		{"kind", required_argument, NULL, 'k'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"model-fd", required_argument, NULL, 'm'},
+		{"analyze", required_argument, NULL, 'a'},
+		{"check-model", required_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *sfd = getenv("BRINK_SECCOMP_FD");
 	o->fd = parse_fd(getenv("BRINK_WORKER_FD"));
 	o->seccomp_fd = sfd ? parse_fd(sfd) : -1;
 	o->unit = 0;
-	o->data_fd = -1;
-	o->forward = false;
+	o->data_fd = o->model_fd = -1;
+	o->forward = o->analyze = false;
+	o->config = o->check_format = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -304,6 +367,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'k':
 			o->forward = strcmp(optarg, "forward") == 0;
+			o->analyze = strcmp(optarg, "analyze") == 0;
+			break;
+		case 'm':
+			if ((o->model_fd = parse_fd(optarg)) < 0)
+				return -1;
+			break;
+		case 'a':
+			o->config = optarg;
+			break;
+		case 'c':
+			o->check_format = optarg;
 			break;
 		case 'l':
 			if (brink_log_parse_level(optarg, &brink_log_threshold) < 0)
@@ -314,6 +388,61 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	return o->fd >= 0 && optind == argc ? 0 : -1;
+}
+
+/* Reads the whole model memfd into a malloc'd buffer. */
+static void *read_model(int fd, size_t *len)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || (uint64_t)st.st_size > MODEL_MAX_BYTES) {
+		log_error("model fd %d: no model file of 1 to %u bytes", fd, MODEL_MAX_BYTES);
+		return NULL;
+	}
+	char *buf = malloc((size_t)st.st_size);
+	ssize_t n = buf ? pread(fd, buf, (size_t)st.st_size, 0) : -1;
+	close(fd);
+	if (n != st.st_size) {
+		log_error("reading the model: %s", n < 0 ? strerror(errno) : "short read");
+		free(buf);
+		return NULL;
+	}
+	*len = (size_t)n;
+	return buf;
+}
+
+/* --check-model: the answer is one MODEL frame; the exit status says only
+ * whether it could be sent. */
+static int check_model(struct worker *w, const struct options *o)
+{
+	static char text[BRINK_WIRE_MAX_PAYLOAD - 1];
+	if (o->seccomp_fd >= 0 && load_seccomp(o->seccomp_fd) < 0)
+		return 1;
+	size_t len = 0;
+	void *data = o->model_fd >= 0 ? read_model(o->model_fd, &len) : NULL;
+	int ok = data ? brink_analyze_check(o->check_format, data, len, text, sizeof(text)) : 0;
+	if (!data)
+		snprintf(text, sizeof(text), "the model file could not be read (empty or over %u bytes)",
+			 MODEL_MAX_BYTES);
+	free(data);
+	size_t n = brink_wire_encode_model(w->out, sizeof(w->out), ok, text, strlen(text));
+	return send_frame(w, w->out, n) < 0 ? 1 : 0;
+}
+
+/* Kind analyze: the model and configuration, before the seccomp filter. */
+static int open_analyze(struct worker *w, const struct options *o)
+{
+	char msg[512];
+	size_t len = 0;
+	if (o->model_fd < 0 || !o->config) {
+		log_error("kind analyze needs --model-fd and --analyze");
+		return -1;
+	}
+	void *data = read_model(o->model_fd, &len);
+	int rc = data ? brink_analyze_open(o->config, data, len, &w->analyze, msg, sizeof(msg)) : -1;
+	if (data && rc < 0)
+		log_error("%s", msg);
+	free(data);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -330,6 +459,10 @@ int main(int argc, char **argv)
 	w.forward = o.forward;
 	w.unit = o.unit;
 	if (check_socket(w.fd) < 0 || (w.data_fd >= 0 && check_socket(w.data_fd) < 0))
+		return 1;
+	if (o.check_format)
+		return check_model(&w, &o);
+	if (o.analyze && open_analyze(&w, &o) < 0)
 		return 1;
 	if (o.seccomp_fd >= 0 && load_seccomp(o.seccomp_fd) < 0)
 		return 1;

@@ -81,6 +81,78 @@ static void refusals_name_the_problem(void **state)
 	}
 }
 
+/* "columns" as ECM's literal, as an object of positions, and refusals. */
+static void column_forms(void **state)
+{
+	static const char *const ok[] = {
+		"\"{1:'temp',2:'hum'}\"", "\"{2:'hum', 1:\\\"temp\\\",}\"", "{\"2\":\"hum\",\"1\":\"temp\"}",
+		"[\"temp\",\"hum\"]",
+	};
+	static const struct {
+		const char *cols, *msg;
+	} bad[] = {
+		{"\"{1:'temp',3:'hum'}\"", "position 2 is missing"},
+		{"\"{1:'temp',1:'hum'}\"", "given twice"},
+		{"\"{1:'temp',2:'temp'}\"", "'temp' is given twice"},
+		{"\"{1:'te mp'}\"", "not a valid field name"},
+		{"\"{1:'temp'\"", "',' or '}' was expected"},
+		{"\"{1:'temp'} x\"", "text after"},
+		{"\"{0:'temp'}\"", "out of range"},
+		{"\"{999999999999:'temp'}\"", "out of range"},
+		{"\"__import__('os')\"", "must look like"},
+		{"{\"a\":\"temp\"}", "not a position"},
+		{"7", "must be an array"},
+	};
+	char body[256], msg[256];
+	struct brink_spec sp;
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(body, sizeof(body), "{\"kind\":\"analyze\",\"cpu\":{\"min\":0,\"max\":1},"
+					     "\"columns\":%s}", ok[i]);
+		assert_int_equal(svc(body, &sp, msg), BRINK_BODY_OK);
+		assert_int_equal(sp.ncolumns, 2);
+		assert_string_equal(sp.columns[0], "temp");
+		assert_string_equal(sp.columns[1], "hum");
+		brink_spec_free(&sp);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "{\"kind\":\"analyze\",\"cpu\":{\"min\":0,\"max\":1},"
+					     "\"columns\":%s}", bad[i].cols);
+		assert_int_equal(svc(body, &sp, msg), BRINK_BODY_INVALID);
+		if (!strstr(msg, bad[i].msg))
+			fail_msg("%s: got '%s'", bad[i].cols, msg);
+	}
+	assert_int_equal(svc("{\"kind\":\"analyze\",\"cpu\":{\"min\":0,\"max\":1},"
+			     "\"columns\":\"null\"}", &sp, msg), BRINK_BODY_OK);
+	assert_int_equal(sp.ncolumns, 0);
+}
+
+static void classes(void **state)
+{
+	struct brink_spec sp;
+	char msg[256];
+	(void)state;
+	assert_int_equal(svc("{\"kind\":\"analyze\",\"cpu\":{\"min\":0,\"max\":1},"
+			     "\"labels\":[\"ok\",\"warm\",\"hot\"],\"alerts\":[\"hot\",\"warm\"],"
+			     "\"threshold\":0.25}", &sp, msg), BRINK_BODY_OK);
+	assert_int_equal(sp.nlabels, 3);
+	assert_string_equal(sp.labels[2], "hot");
+	assert_int_equal(sp.alerts, 6);
+	assert_true(sp.threshold == 0.25);
+	assert_int_equal(svc("{\"kind\":\"analyze\",\"cpu\":{\"min\":0,\"max\":1}}", &sp, msg),
+			 BRINK_BODY_OK);
+	assert_int_equal(sp.alerts, -1);
+	assert_true(sp.threshold == 0.5);
+	assert_int_equal(svc("{\"kind\":\"analyze\",\"cpu\":{\"min\":0,\"max\":1},"
+			     "\"alerts\":[\"hot\"]}", &sp, msg), BRINK_BODY_INVALID);
+	assert_non_null(strstr(msg, "give 'labels' too"));
+	assert_int_equal(svc("{\"kind\":\"analyze\",\"cpu\":{\"min\":0,\"max\":1},"
+			     "\"labels\":[\"a\",\"a\"]}", &sp, msg), BRINK_BODY_INVALID);
+	assert_int_equal(svc("{\"kind\":\"forward\",\"cpu\":{\"min\":0,\"max\":1},"
+			     "\"labels\":[\"a\",\"b\"]}", &sp, msg), BRINK_BODY_INVALID);
+	assert_non_null(strstr(msg, "applies to kind analyze"));
+}
+
 static void tenant_and_thing_bodies(void **state)
 {
 	struct brink_tenant_body t;
@@ -109,6 +181,8 @@ int main(void)
 		cmocka_unit_test(defaults_when_absent),
 		cmocka_unit_test(refusals_name_the_problem),
 		cmocka_unit_test(tenant_and_thing_bodies),
+		cmocka_unit_test(column_forms),
+		cmocka_unit_test(classes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,7 +58,7 @@ static void tenants_and_keys(void **state)
 	struct fixture *f = *state;
 	struct brink_error *err = NULL;
 	struct brink_tenant t;
-	assert_int_equal(brink_store_version(f->st), 3); /* the migrations so far */
+	assert_int_equal(brink_store_version(f->st), 4); /* the migrations so far */
 	add_tenant(f->st, "00000000000000a1", "acme", hash_a);
 	struct brink_tenant dup = {.created = 1};
 	strcpy(dup.id, "00000000000000a2");
@@ -159,12 +159,82 @@ static void services_round_trip_and_cascade(void **state)
 	assert_string_equal(got.id, "");
 }
 
+static int count_model(void *ctx, const struct brink_model_rec *m)
+{
+	(void)m;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void add_model(struct brink_store *st, const char *tenant, const char *id, const char *name,
+		      int expect)
+{
+	static struct brink_model_rec m;
+	struct brink_error *err = NULL;
+	memset(&m, 0, sizeof(m));
+	strcpy(m.id, id);
+	strcpy(m.tenant_id, tenant);
+	strcpy(m.name, name);
+	m.format = BRINK_MODEL_RULES;
+	m.inputs = 2;
+	m.outputs = 1;
+	strcpy(m.summary, "{\"fields\":[\"temp\",\"hum\"]}");
+	assert_int_equal(brink_store_model_insert(st, &m, "temp > 30 || hum > 60", 21, &err), expect);
+	if (expect < 0) {
+		assert_int_equal(err->code, BRINK_E_CONFLICT);
+		brink_error_free(&err);
+	}
+}
+
+static void models_are_scoped(void **state)
+{
+	struct fixture *f = *state;
+	struct brink_error *err = NULL;
+	static struct brink_model_rec got;
+	void *data = NULL;
+	size_t len = 0;
+	int n = 0;
+	add_tenant(f->st, "00000000000000a1", "acme", hash_a);
+	add_tenant(f->st, "00000000000000b1", "bolt", hash_b);
+	add_model(f->st, "00000000000000a1", "00000000000000e1", "rules", 0);
+	add_model(f->st, "00000000000000a1", "00000000000000e2", "rules", -1); /* name taken */
+	add_model(f->st, "00000000000000b1", "00000000000000e3", "rules", 0);  /* per tenant */
+	assert_int_equal(brink_store_model_get(f->st, "00000000000000a1", "00000000000000e1", &got,
+					       &err), 0);
+	assert_int_equal(got.size, 21);
+	assert_int_equal(got.inputs, 2);
+	assert_int_equal(got.format, BRINK_MODEL_RULES);
+	assert_int_equal(brink_store_model_data(f->st, "00000000000000a1", "00000000000000e1", &data,
+						&len, &err), 0);
+	assert_int_equal(len, 21);
+	assert_memory_equal(data, "temp > 30 || hum > 60", 21);
+	free(data);
+	/* another tenant's model is exactly as absent as a missing one */
+	assert_int_equal(brink_store_model_get(f->st, "00000000000000b1", "00000000000000e1", &got,
+					       &err), -1);
+	assert_int_equal(err->code, BRINK_E_NOT_FOUND);
+	brink_error_free(&err);
+	assert_int_equal(brink_store_model_delete(f->st, "00000000000000b1", "00000000000000e1",
+						  &err), -1);
+	brink_error_free(&err);
+	assert_int_equal(brink_store_model_list(f->st, "00000000000000a1", count_model, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(brink_store_model_delete(f->st, "00000000000000a1", "00000000000000e1",
+						  &err), 0);
+	/* unsubscribe takes the tenant's models along */
+	assert_int_equal(brink_store_tenant_delete(f->st, "00000000000000b1", &err), 0);
+	n = 0;
+	assert_int_equal(brink_store_model_list(f->st, "00000000000000b1", count_model, &n, &err), 0);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(tenants_and_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(things_are_scoped, setup, teardown),
 		cmocka_unit_test_setup_teardown(services_round_trip_and_cascade, setup, teardown),
+		cmocka_unit_test_setup_teardown(models_are_scoped, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,62 @@
+/* src/analyze/engine.h — dense networks (Keras HDF5) and rules.
+ *
+ * The analyze service's engine, linked into brink-worker only: brinkd never
+ * parses a model file (untrusted input), so it never links libhdf5.
+ * Model files are parsed in the worker BEFORE its seccomp filter is loaded;
+ * inference afterwards needs no system call beyond what the forward worker
+ * already uses (OpenBLAS is pinned to one thread: no thread creation).
+ *
+ * Linking: see docs/analyze-engine.md (decided in this branch: libhdf5 and
+ * OpenBLAS are linked into brink-worker; the header comment below the API is
+ * updated when the decision is final). */
+#ifndef BRINK_ANALYZE_ENGINE_H
+#define BRINK_ANALYZE_ENGINE_H
+
+#include <stddef.h>
+
+#include "brink/error.h"
+
+struct brink_nn; /* a loaded network, immutable after load */
+
+/* Parses a Keras HDF5 file held in memory (both the Keras 2 full-model layout
+ * model_weights/... with the model_config JSON attribute, and a plain weights file
+ * whose layers are Dense kernels/biases in order). Bounded: rejects absurd shapes,
+ * non-finite weights, unsupported layers/activations, with a clear message.
+ * Returns 0 and gives *out to the caller, or -1 with *err set (BRINK_E_INVALID
+ * for a bad file, BRINK_E_TOO_LARGE over the limits). */
+int brink_nn_load(const void *buf, size_t len, struct brink_nn **out, struct brink_error **err);
+size_t brink_nn_inputs(const struct brink_nn *nn);
+size_t brink_nn_outputs(const struct brink_nn *nn);
+size_t brink_nn_layers(const struct brink_nn *nn);
+size_t brink_nn_params(const struct brink_nn *nn); /* weights + biases */
+/* A plain weights file does not say which activations its layers use: they
+ * load as linear. This sets them from a list like "relu,relu,softmax" (one per
+ * Dense layer; linear, relu, sigmoid, tanh, softmax). Call it right after
+ * brink_nn_load, before any inference. Returns 0, or -1 with *err set
+ * (BRINK_E_INVALID) leaving nn unchanged. */
+int brink_nn_set_activations(struct brink_nn *nn, const char *list, struct brink_error **err);
+/* Writes a short JSON summary (layers, shapes, activations, parameter count) into out.
+ * Returns its length, or -1 when it does not fit in cap. */
+int brink_nn_describe(const struct brink_nn *nn, char *out, size_t cap);
+/* One input vector → outputs (sgemv path). Thread-compatible; uses scratch owned by nn. */
+void brink_nn_infer(struct brink_nn *nn, const float *in, float *out);
+/* n input rows (row-major, n x inputs) → n output rows (sgemm path). */
+void brink_nn_infer_batch(struct brink_nn *nn, const float *in, size_t n, float *out);
+void brink_nn_free(struct brink_nn *nn);
+
+struct brink_rule; /* a compiled rule expression */
+
+/* Compiles e.g. "temp > 30 || hum > 60", with + - * / %, unary -, comparisons
+ * < <= > >= == !=, && || !, parentheses, numbers, field names. On a syntax error
+ * the message gives the 1-based column. Field names are collected in order of
+ * first appearance. Bounded length and nesting depth.
+ * Returns 0 and gives *out to the caller, or -1 with *err set (BRINK_E_INVALID). */
+int brink_rule_compile(const char *src, struct brink_rule **out, struct brink_error **err);
+size_t brink_rule_fields(const struct brink_rule *r); /* distinct field count */
+const char *brink_rule_field(const struct brink_rule *r, size_t i);
+/* Evaluates with values[i] for field i; returns the numeric result (comparisons and
+ * logic give 1.0 / 0.0). */
+double brink_rule_eval(const struct brink_rule *r, const double *values);
+void brink_rule_free(struct brink_rule *r);
+
+#endif
