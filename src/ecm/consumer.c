@@ -15,30 +15,16 @@
 
 #define NOT_ALLOWED "ERROR. Conexion no permitida"
 
-/* The worker's forward line is {"thing":"ecm","received":<time>,<the
- * reading's fields as the device port wrote them>}: ECM's consumer gets the
- * reading's own object, {<its fields>}. */
+/* A line of the service's output, as ECM's consumer expects it
+ * (brink_ecm_output); 0 (dropped, counted) when it does not fit. */
 static size_t ecm_format(const char *line, size_t len, char *out, size_t cap)
 {
-	static const char head[] = "\"received\":";
-	const char *p = memmem(line, len, head, sizeof(head) - 1), *end = line + len;
-	if (p) {
-		p += sizeof(head) - 1;
-		while (p < end && ((*p >= '0' && *p <= '9') || *p == '.'))
-			p++;
-		if (p < end && *p == ',') {
-			line = p; /* the ',' becomes the object's '{' */
-			len = (size_t)(end - p);
-		} else {
-			p = NULL;
-		}
-	}
-	if (len > cap)
+	static char tmp[ECM_OBJECT_MAX * 2 + 1]; /* the loop thread only */
+	size_t n = brink_ecm_output(line, len, tmp, sizeof(tmp));
+	if (n == 0 || n > cap)
 		return 0;
-	memcpy(out, line, len);
-	if (p)
-		out[0] = '{';
-	return len;
+	memcpy(out, tmp, n);
+	return n;
 }
 
 struct consumer_write {

@@ -76,16 +76,35 @@ static bool put_value(char **p, char *end, json_t *v)
 	}
 }
 
-static enum ecm_parse render(json_t *o, char *out, size_t cap, char *msg, size_t msglen)
+/* Whether a member is left out: the sensor's id; brink's own fields of a
+ * service's output line, which ECM's containers did not send. */
+static bool skipped(const char *name, bool output, bool analysis)
+{
+	static const char *const ours[] = {"thing", "received"};
+	static const char *const analysis_ours[] = {"class", "score", "count", "classes"};
+	if (!output)
+		return strcmp(name, "id") == 0;
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		if (strcmp(name, ours[i]) == 0)
+			return true;
+	for (size_t i = 0; analysis && i < sizeof(analysis_ours) / sizeof(analysis_ours[0]); i++)
+		if (strcmp(name, analysis_ours[i]) == 0)
+			return true;
+	return false;
+}
+
+static enum ecm_parse render(json_t *o, bool output, char *out, size_t cap, char *msg,
+			     size_t msglen)
 {
 	char *p = out, *end = out + cap;
 	const char *name;
 	json_t *v;
 	size_t fields = 0;
+	bool analysis = json_is_string(json_object_get(o, "msg"));
 	if (!put(&p, end, "{", 1))
 		goto full;
 	json_object_foreach(o, name, v) {
-		if (strcmp(name, "id") == 0)
+		if (skipped(name, output, analysis))
 			continue;
 		if (json_is_object(v) || json_is_array(v)) {
 			snprintf(msg, msglen, "field '%.64s' is nested", name);
@@ -129,10 +148,20 @@ enum ecm_parse brink_ecm_sensor_object(const char *buf, size_t len, char id[ECM_
 	if (!json_is_string(k) || json_string_length(k) == 0 || json_string_length(k) > ECM_KEY_MAX ||
 	    memchr(json_string_value(k), '\0', json_string_length(k)))
 		snprintf(msg, msglen, "no 'id' (the tenant key)");
-	else if ((st = render(o, out, cap, msg, msglen)) == ECM_PARSE_OK)
+	else if ((st = render(o, false, out, cap, msg, msglen)) == ECM_PARSE_OK)
 		memcpy(id, json_string_value(k), json_string_length(k) + 1);
 	json_decref(o);
 	return st;
+}
+
+size_t brink_ecm_output(const char *line, size_t len, char *out, size_t cap)
+{
+	char msg[64];
+	json_t *o = len <= ECM_OBJECT_MAX * 2 ? json_loadb(line, len, 0, NULL) : NULL;
+	enum ecm_parse st = json_is_object(o) ? render(o, true, out, cap, msg, sizeof(msg))
+					      : ECM_PARSE_MALFORMED;
+	json_decref(o);
+	return st == ECM_PARSE_OK ? strlen(out) : 0;
 }
 
 /* ---- the .h5 model's length ---- */

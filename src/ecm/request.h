@@ -103,6 +103,14 @@ size_t brink_ecm_object_end(const char *buf, size_t len, struct ecm_scan *scan, 
 enum ecm_parse brink_ecm_sensor_object(const char *buf, size_t len, char id[ECM_KEY_MAX + 1],
 				       char *out, size_t cap, char *msg, size_t msglen);
 
+/* One line of a service's output (a forward line {"thing","received",
+ * <the reading's fields>}, an analyze line with "msg", "class" and "score",
+ * or a batch line {"received","msg","nalerts","count","classes","score"}) as
+ * ECM's containers sent it to the consumer: the reading's fields (and "msg"),
+ * or {"msg": ..., "nalerts": n}, in json.dumps's style, NUL-terminated.
+ * Returns its length, 0 when line is not a JSON object or out is too small. */
+size_t brink_ecm_output(const char *line, size_t len, char *out, size_t cap);
+
 /* The size of the HDF5 file at buf's start, from its superblock's
  * end-of-file address (versions 0-3; the file ECM's client streams with no
  * length and no end marker). AGAIN until the superblock is in; MALFORMED

@@ -62,6 +62,33 @@ def service_reply(key, service, **kw):
     return ecm.cliente(OFFSET, key, service, **kw)[0]
 
 
+def sensor_to_consumer(key, lport, n, seconds=3.0):
+    """The sensor program sends n readings while the consumer program reads;
+    returns (the chunks received, the objects sent)."""
+    sent = []
+    started = threading.Event()
+
+    def sensor():
+        started.wait(5)
+        time.sleep(0.3)
+        sent.extend(ecm.generate_data(OFFSET, key, nbatch=n, frequence=0.1)[1])
+    t = threading.Thread(target=sensor)
+    t.start()
+    chunks = ecm.container_connection(key, lport, seconds=seconds, on_connected=started.set)
+    t.join()
+    return chunks, sent
+
+
+def objects(data):
+    """The JSON objects of a stream with no delimiter, with their keys in order."""
+    dec, out, i = json.JSONDecoder(object_pairs_hook=lambda p: p), [], 0
+    text = data.decode()
+    while i < len(text):
+        obj, i = dec.raw_decode(text, i)
+        out.append(obj)
+    return out
+
+
 SERVICE_OK = re.compile(r"^Puedes conectarte al contenedor a traves del puerto (\d+)\. "
                         r"El ID del servicio es (\d+)\.$")
 
@@ -201,18 +228,7 @@ def after_restart():
               b"docker" in resp and
               body(service_reply(key, "info")).startswith("No tienes"))
 
-    model = os.path.join(os.path.dirname(STATE), "model.h5")
-    size = make_model(model)
-    check("the test model's size is a multiple of 1024", size % 1024 == 0)
-    first, final = ecm.cliente(OFFSET, key, "analisis", model_file=model,
-                               order="{1:'temp',2:'hum'}")
-    check("analysis: ECM's handshake, the raw bytes 'model' first", first == b"model")
-    print("SKIP analysis service end to end: brink's model store is not in this build")
-    check("analysis: after the whole .h5 upload, a clean ECM error reply (no model store)",
-          final is not None and final.startswith(b'{"status": "ERROR"'))
-    first, final = ecm.cliente(OFFSET, key, "analisis", model_file=model, order="null")
-    check("analysis without a column order: an error instead of 'model'",
-          first.startswith(b'{"status": "ERROR"') and final is None)
+    analysis(key, st["lport"])
 
     check("unsubscribe: ECM's exact reply",
           service_reply(key, "unsubscribe") == reply("OK", "Tu cuenta ha sido existosamente eliminada"))
@@ -227,21 +243,67 @@ def after_restart():
 
 
 def make_model(path):
-    """A small Keras-shaped .h5 (h5py) whose size is a multiple of 1024: the
-    length ECM's end-of-upload rule (a read shorter than 1024) could not see."""
-    import h5py
+    """A Keras-layout .h5 (tests/analyze/keras_models.py: 2 inputs, temp and
+    hum, one sigmoid output) whose size is a multiple of 1024: the length ECM's
+    end-of-upload rule (a read shorter than 1024) could not see."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "analyze"))
+    import keras_models as km
     import numpy as np
+    layers = km.random_layers([2, 4, 1], ["relu", "sigmoid"])
 
     def write(pad):
-        with h5py.File(path, "w") as f:
-            f.attrs["keras_version"] = "2.2.4"
-            g = f.create_group("model_weights/dense_1/dense_1")
-            g.create_dataset("kernel:0", data=np.zeros((2, 8), dtype="float32"))
-            g.create_dataset("bias:0", data=np.zeros((8,), dtype="float32"))
-            f.create_dataset("pad", data=np.zeros(pad, dtype="uint8"))
+        km.write_full(path, layers, extra=lambda f: f.create_dataset(
+            "pad", data=np.zeros(pad, dtype="uint8")))
     write(4096)  # over the small-data block, so the file grows by one byte per element
     write(4096 + (1024 - os.path.getsize(path) % 1024) % 1024)
     return os.path.getsize(path)
+
+
+ALERTS = ("Alerta por condiciones inapropiadas", "Condiciones apropiadas")
+
+
+def analysis(key, lport):
+    model = os.path.join(os.path.dirname(STATE), "model.h5")
+    check("the test model's size is a multiple of 1024", make_model(model) % 1024 == 0)
+    first, final = ecm.cliente(OFFSET, key, "analisis", model_file=model,
+                               order="{1:'temp',2:'hum'}")
+    check("analysis: ECM's handshake, the raw bytes 'model' first", first == b"model")
+    m = SERVICE_OK.match(body(final)) if final and final.startswith(b'{"status": "OK"') else None
+    check("analysis (per datum): after the whole .h5 upload, ECM's reply naming the listening "
+          "port", m is not None and int(m.group(1)) == lport)
+    number = int(m.group(2)) if m else 0
+    check("info names it with type analisis",
+          "[ID: {}, CPUs: 1, tipo: analisis]".format(number) in body(service_reply(key, "info")))
+    chunks, sent = sensor_to_consumer(key, lport, 4)
+    got = objects(b"".join(chunks))
+    want = [json.loads(x) for x in sent]
+    check("analysis per datum: the consumer gets {temp, hum, msg} per reading, ECM's messages",
+          len(got) == 4 and all([k for k, _ in o] == ["temp", "hum", "msg"] and
+                                dict(o)["temp"] == w["temp"] and dict(o)["msg"] in ALERTS
+                                for o, w in zip(got, want)))
+    check("analysis: remove",
+          body(service_reply(key, "delete", removed_service=number)).endswith("eliminado correctamente"))
+    first, final = ecm.cliente(OFFSET, key, "analisis", model_file=model,
+                               order="{1:'temp',2:'hum'}", batch=True, nbatch=3)
+    m = SERVICE_OK.match(body(final)) if final and final.startswith(b'{"status": "OK"') else None
+    check("analysis (batch of 3): ECM's reply", first == b"model" and m is not None)
+    chunks, sent = sensor_to_consumer(key, lport, 6)
+    got = objects(b"".join(chunks))
+    check("analysis in batches: the consumer gets {msg, nalerts} per 3 readings",
+          len(got) == 2 and all([k for k, _ in o] == ["msg", "nalerts"] and
+                                dict(o)["msg"] in ALERTS and 0 <= dict(o)["nalerts"] <= 3
+                                for o in got))
+    service_reply(key, "delete", removed_service=int(m.group(2)) if m else 0)
+    first, final = ecm.cliente(OFFSET, key, "analisis", model_file=model, order="null")
+    check("analysis without a column order: an error instead of 'model'",
+          first.startswith(b'{"status": "ERROR"') and final is None)
+    bad = os.path.join(os.path.dirname(STATE), "bad.h5")
+    with open(bad, "wb") as f:
+        f.write(b"GIF89a not a model" * 100)
+    first, final = ecm.cliente(OFFSET, key, "analisis", model_file=bad, order="{1:'temp'}")
+    check("analysis with a file that is not HDF5: ECM error after 'model'",
+          first == b"model" and final is not None and final.startswith(b'{"status": "ERROR"'))
+    check("and nothing was left behind", body(service_reply(key, "info")).startswith("No tienes"))
 
 
 def bad_input():
