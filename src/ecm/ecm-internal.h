@@ -11,6 +11,8 @@
 #define ECM_MAX_CONNS 1024     /* request connections at once; more are closed at once */
 #define ECM_CONSUMER_BUF (1u << 20)
 #define ECM_LINGER_MS 1000 /* after a reply, until the client closes */
+#define ECM_PENDING_POLL_MS 100
+#define ECM_PENDING_MAX_MS (10 * 60 * 1000) /* an image pull, at most */
 
 struct ecm_conn;
 
@@ -52,7 +54,7 @@ struct ecm_conn {
 	struct brink_ecm *ecm;
 	enum ecm_verb verb;
 	int handles;
-	bool closing, replied, model_phase, draining;
+	bool closing, replied, model_phase, draining, dispatched;
 	uv_shutdown_t shutdown;
 	size_t len;
 	char buf[ECM_REQUEST_MAX + 1];
@@ -61,6 +63,8 @@ struct ecm_conn {
 	uint8_t *model;
 	size_t model_len, model_cap;
 	uint64_t model_size; /* 0 until the superblock is in */
+	brink_id pending;      /* custom: the service whose image is being prepared */
+	uint64_t pending_since;
 	struct ecm_conn *prev, *next;
 };
 

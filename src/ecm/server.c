@@ -154,6 +154,7 @@ static void dispatch(struct ecm_conn *c)
 		[ECM_INFO] = ecm__verb_info,	       [ECM_STOP] = ecm__verb_stop,
 		[ECM_REMOVE] = ecm__verb_remove,       [ECM_UNSUBSCRIBE] = ecm__verb_unsubscribe,
 	};
+	c->dispatched = true;
 	verbs[c->verb](c);
 }
 
@@ -228,6 +229,11 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		}
 		uv_timer_again(&c->timer); /* an upload may take long, but not stall */
 		ecm__analysis_model_in(c);
+		return;
+	}
+	if (c->dispatched) { /* answered later (a custom image being prepared) */
+		if (n < 0)
+			ecm__conn_close(c);
 		return;
 	}
 	if (n < 0) {

@@ -64,6 +64,7 @@ int ecm__service_create(struct ecm_conn *c, const char *tenant_id, struct brink_
 			struct ecm_service *out)
 {
 	struct brink_error *err = NULL;
+	enum brink_kind spec_kind = spec->kind;
 	if (brink_control_service_create(c->ecm->ctl, tenant_id, spec, copy_view, out, &err) < 0) {
 		ecm__reply_error(c, err);
 		brink_error_free(&err);
@@ -71,6 +72,8 @@ int ecm__service_create(struct ecm_conn *c, const char *tenant_id, struct brink_
 	}
 	if (out->state == BRINK_STATE_RUNNING)
 		return 0;
+	if (out->state == BRINK_STATE_PENDING && spec_kind == BRINK_KIND_CUSTOM)
+		return 1; /* its image is being prepared */
 	/* nothing half-made: a service that could not start goes away again */
 	if (brink_control_service_delete(c->ecm->ctl, tenant_id, out->id, &err) < 0)
 		brink_error_free(&err);

@@ -22,8 +22,9 @@ bool ecm__service_get(struct brink_ecm *ecm, const char *tenant_id, const char *
 /* The tenant's service whose ECM number is n; false when there is none. */
 bool ecm__service_by_number(struct brink_ecm *ecm, const char *tenant_id, int64_t n,
 			    struct ecm_service *out);
-/* Creates the service; on success *out is it, running. On failure (including
- * a service that was created but did not start, which is then deleted) it
+/* Creates the service; on success (0) *out is it, running; 1: a custom
+ * service still pending (its image being prepared). On failure (including a
+ * service that was created but did not start, which is then deleted) it
  * replies ECM's error and returns -1. */
 int ecm__service_create(struct ecm_conn *c, const char *tenant_id, struct brink_spec *spec,
 			struct ecm_service *out);
