@@ -45,6 +45,7 @@ static bool key_ok(struct ecm_peer *p, const char *key)
 		return false;
 	snprintf(p->key, sizeof(p->key), "%s", key);
 	p->authed = true;
+	uv_timer_stop(&p->timer);
 	return true;
 }
 
@@ -102,9 +103,18 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		refuse(p, "not a stream of JSON objects, or an object over 4096 bytes");
 }
 
+static void on_silent(uv_timer_t *t)
+{
+	refuse(t->data, "no reading with the tenant's key in time");
+}
+
 void ecm__device_accept(struct ecm_tport *tp, uv_stream_t *server)
 {
 	struct ecm_peer *p = ecm__peer_accept(tp, server, false);
-	if (p && uv_read_start((uv_stream_t *)&p->tcp, on_alloc, on_read) < 0)
+	if (!p)
+		return;
+	/* a connection that never sends the tenant's key does not hold a descriptor */
+	uv_timer_start(&p->timer, on_silent, (uint64_t)p->ecm->cfg.ecm_timeout_ms, 0);
+	if (uv_read_start((uv_stream_t *)&p->tcp, on_alloc, on_read) < 0)
 		ecm__peer_close(p);
 }

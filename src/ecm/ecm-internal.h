@@ -57,7 +57,7 @@ struct ecm_conn {
 	bool closing, replied, model_phase, draining, dispatched;
 	uv_shutdown_t shutdown;
 	size_t len;
-	char buf[ECM_REQUEST_MAX + 1];
+	char buf[ECM_REQUEST_MAX + 2]; /* one byte past the limit, and a NUL */
 	struct ecm_request req;
 	brink_id tenant_id; /* analysis: whom the model is for */
 	uint8_t *model;

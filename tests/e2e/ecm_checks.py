@@ -18,7 +18,9 @@ PHASE = sys.argv[2]
 STATE = sys.argv[3]
 
 
-def check(name, ok):
+def check(name, ok, got=None):
+    if not ok and got is not None:
+        print("got: {!r}".format(got)[:400], flush=True)
     print("CHECK {} {}".format(1 if ok else 0, name), flush=True)
     return ok
 
@@ -97,7 +99,7 @@ def main_phase():
     resp = ecm.register_client(OFFSET, "acme")
     m = re.match(rb'^\{"status": "OK", "body": "Perfil de cliente registrado con exito\. '
                  rb"ID de identificacion: '([0-9a-f]{40})'\.\"\}$", resp)
-    check("register: ECM's exact reply with a 40-hex key, no newline", m is not None)
+    check("register: ECM's exact reply with a 40-hex key, no newline", m is not None, resp)
     key = m.group(1).decode() if m else "x" * 40
     check("register: a taken name gets ECM's exact error",
           ecm.register_client(OFFSET, "acme") ==
@@ -357,6 +359,16 @@ def bad_input():
         closed = True
     s.close()
     check("device port: garbage closes that connection", closed)
+    s = socket.create_connection(("127.0.0.1", dev))
+    s.settimeout(5)
+    t0 = time.time()
+    try:
+        closed = s.recv(1024) == b""
+    except OSError:
+        closed = True
+    s.close()
+    check("device port: a silent connection is closed after ecm.timeout_ms",
+          closed and time.time() - t0 < 3)
     check("and the front end still serves", body(raw(5008, msg)).startswith("No tienes"))
 
 
