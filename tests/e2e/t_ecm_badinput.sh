@@ -9,7 +9,15 @@ OFFSET=$(ecm_offset)
 	-o ecm.port_offset=0 -o ports.first=4000 -o ports.last=6000 2>"$DATA_DIR/refused.log"
 check "ECM's ports inside ports.first..ports.last: brinkd refuses to start" \
 	grep -q "lies in ports.first..ports.last" "$DATA_DIR/refused.log"
-brinkd_start -o ecm.enabled=true -o ecm.port_offset="$OFFSET" -o ecm.timeout_ms=700
+# brink's bootstrap on ECM's bootstrap port: the ECM front end answers both kinds of key
+brinkd_start -o ecm.enabled=true -o ecm.port_offset="$OFFSET" -o ecm.timeout_ms=700 \
+	-o bootstrap.port=$((3000 + OFFSET))
+register rest-user
+api POST /v1/things '{"name":"roof"}'
+reply=$(printf '%s' "$(jqb .key)" | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$((3000 + OFFSET)); cat >&3; cat <&3")
+check "one bootstrap port: a brink thing key gets brink's ingest port" \
+	test "$reply" = "{\"status\": \"OK\", \"body\": \"$INGEST_PORT\"}"
+check "brink's own bootstrap listener stayed off" grep -q "is served by the ECM front end" "$DATA_DIR/brinkd.log"
 while read -r word ok rest; do
 	[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
 	if [ "$ok" = 1 ]; then

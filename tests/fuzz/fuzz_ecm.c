@@ -6,7 +6,8 @@
  *        must be AGAIN or an error, never a different OK;
  *   9    a column order;
  *   10   a sensor stream: objects found feeding byte by byte must be the
- *        ones found feeding it whole, and each renders within bounds;
+ *        ones found feeding it whole, each renders within bounds, and its
+ *        rendering read back as a service's output line gives the same bytes;
  *   11   an .h5 superblock;
  *   12   Python-style rendering: a string (valid UTF-8) reads back equal with
  *        jansson, a double (8 bytes) reads back equal with strtod. */
@@ -50,6 +51,17 @@ static void request(enum ecm_verb verb, const char *p, size_t n)
 	}
 }
 
+/* What the device port wrote comes back from a forward service as the same
+ * bytes (unless it names brink's own output fields). */
+static void output_again(const char *obj)
+{
+	static char again[ECM_OBJECT_MAX * 2];
+	size_t n = brink_ecm_output(obj, strlen(obj), again, sizeof(again));
+	check(n > 0);
+	if (!strstr(obj, "\"thing\"") && !strstr(obj, "\"received\"") && !strstr(obj, "\"msg\""))
+		check(strcmp(again, obj) == 0);
+}
+
 static void stream(const char *p, size_t n)
 {
 	static char out[ECM_OBJECT_MAX * 2], msg[128], id[ECM_KEY_MAX + 1];
@@ -67,8 +79,10 @@ static void stream(const char *p, size_t n)
 		if (!end)
 			return;
 		if (brink_ecm_sensor_object(p + off, end, id, out, sizeof(out), msg, sizeof(msg)) ==
-		    ECM_PARSE_OK)
+		    ECM_PARSE_OK) {
 			check(out[0] == '{' && strlen(out) < sizeof(out) && strlen(id) > 0);
+			output_again(out);
+		}
 		off += end;
 	}
 }
