@@ -33,6 +33,9 @@ struct brink_control {
 	struct ctl_service *services; /* uthash by key */
 	struct brink_router *router;  /* NULL: no data plane (tests) */
 	int next_port;                /* where the stream port search starts */
+	/* told (under the lock) of every tenant deleted: the ECM front end */
+	void (*on_unsubscribe)(void *ctx, const char *tenant_id);
+	void *on_unsubscribe_ctx;
 };
 
 /* secret.c: random ids and keys, key hashes, password hashes. */

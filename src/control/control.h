@@ -157,6 +157,10 @@ int brink_control_ecm_get(struct brink_control *ctl, const char *tenant_id,
 int brink_control_ecm_list(struct brink_control *ctl,
 			   int (*cb)(void *ctx, const struct brink_ecm_tenant *e), void *ctx,
 			   struct brink_error **err);
+/* fn(ctx, tenant_id) is called, under the control plane's lock, after
+ * every unsubscribe (fn must not call the control plane); NULL: none. */
+void brink_control_on_unsubscribe(struct brink_control *ctl,
+				  void (*fn)(void *ctx, const char *tenant_id), void *ctx);
 /* Records which service the tenant's ECM listening port serves. */
 int brink_control_ecm_set_service(struct brink_control *ctl, const char *tenant_id,
 				  const char *service_id, struct brink_error **err);

@@ -132,3 +132,12 @@ int brink_control_ecm_set_service(struct brink_control *ctl, const char *tenant_
 	pthread_mutex_unlock(&ctl->lock);
 	return rc;
 }
+
+void brink_control_on_unsubscribe(struct brink_control *ctl,
+				  void (*fn)(void *ctx, const char *tenant_id), void *ctx)
+{
+	pthread_mutex_lock(&ctl->lock);
+	ctl->on_unsubscribe = fn;
+	ctl->on_unsubscribe_ctx = ctx;
+	pthread_mutex_unlock(&ctl->lock);
+}

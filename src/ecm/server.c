@@ -369,6 +369,33 @@ static int open_tenant(void *ctx, const struct brink_ecm_tenant *e)
 	return 0;
 }
 
+struct gone_tenant {
+	struct brink_ecm *ecm;
+	brink_id tenant_id;
+};
+
+static void close_gone(uv_loop_t *loop, void *ctx)
+{
+	struct gone_tenant *g = ctx;
+	(void)loop;
+	if (!g->ecm->stopping)
+		ecm__tenant_close(g->ecm, g->tenant_id);
+	free(g);
+}
+
+/* A tenant deleted by any means (REST too): its ports close, on the loop. */
+static void on_unsubscribe(void *ctx, const char *tenant_id)
+{
+	struct brink_ecm *ecm = ctx;
+	struct gone_tenant *g = calloc(1, sizeof(*g));
+	if (!g)
+		return;
+	g->ecm = ecm;
+	snprintf(g->tenant_id, sizeof(g->tenant_id), "%s", tenant_id);
+	if (brink_router_call(ecm->router, close_gone, g) < 0)
+		free(g);
+}
+
 static void start_on_loop(uv_loop_t *loop, void *ctx)
 {
 	struct brink_ecm *ecm = ctx;
@@ -436,6 +463,7 @@ int brink_ecm_start(const struct brink_config *cfg, struct brink_control *ctl,
 		*err = ecm->start_err;
 		goto fail;
 	}
+	brink_control_on_unsubscribe(ctl, on_unsubscribe, ecm);
 	log_info("ecm front end listening on ECM's ports + %d (register %d)", cfg->ecm_port_offset,
 		 fixed_ports[ECM_REGISTER] + cfg->ecm_port_offset);
 	*out = ecm;
@@ -451,6 +479,7 @@ void brink_ecm_stop(struct brink_ecm *ecm)
 {
 	if (!ecm)
 		return;
+	brink_control_on_unsubscribe(ecm->ctl, NULL, NULL);
 	if (brink_router_call(ecm->router, stop_on_loop, ecm) == 0)
 		wait_done(ecm);
 	pthread_cond_destroy(&ecm->cond);

@@ -18,6 +18,16 @@ reply=$(printf '%s' "$(jqb .key)" | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.
 check "one bootstrap port: a brink thing key gets brink's ingest port" \
 	test "$reply" = "{\"status\": \"OK\", \"body\": \"$INGEST_PORT\"}"
 check "brink's own bootstrap listener stayed off" grep -q "is served by the ECM front end" "$DATA_DIR/brinkd.log"
+# a REST tenant's key works on the ECM ports (its block made on first use);
+# deleted through REST, its ECM ports close
+reply=$(printf '%s' "$KEY" | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$((3000 + OFFSET)); cat >&3; cat <&3")
+DEV=$(printf '%s' "$reply" | jq -r .body)
+check "a brink tenant key gets an ECM device port" test "$DEV" -ge "$PORTS_FIRST"
+check "which listens" bash -c "exec 3<>/dev/tcp/127.0.0.1/$DEV"
+api DELETE /v1/tenant
+expect_status 204 "REST unsubscribe of that tenant"
+sleep 0.3
+check "its ECM device port is closed" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$DEV) 2>/dev/null"
 while read -r word ok rest; do
 	[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
 	if [ "$ok" = 1 ]; then
