@@ -65,7 +65,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BINS := $(BUILD)/brinkd $(BUILD)/brink $(BUILD)/brink-worker
 
-.PHONY: all deps test unit e2e fuzz bench run clean
+.PHONY: all deps test unit e2e fuzz bench run clean print-engine-libs
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -121,5 +121,9 @@ run: deps
 
 clean:
 	rm -rf build
+
+# What a program linking libworker.a needs beyond PKGS (tests/fuzz/run.sh, bench).
+print-engine-libs:
+	@echo $(ENGINE_LIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -5,7 +5,11 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libuv1-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libseccomp-dev
 libcurl4-openssl-dev libgnutls28-dev libcmocka-dev uthash-dev libcbor-dev libcoap3-dev libcoap3-bin
-curl jq sqlite3 procps util-linux iproute2 wrk mosquitto libmosquitto-dev"
+curl jq sqlite3 procps util-linux iproute2 wrk mosquitto libmosquitto-dev
+libhdf5-dev libopenblas-serial-dev
+python3-numpy python3-h5py"
+# libhdf5-dev, libopenblas-serial-dev: the analyze engine (brink-worker only, static).
+# python3-numpy, python3-h5py: its reference tests (/usr/bin/python3 writes Keras files).
 
 missing=""
 for p in $PKGS; do

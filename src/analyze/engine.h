@@ -1,14 +1,34 @@
 /* src/analyze/engine.h — dense networks (Keras HDF5) and rules.
  *
- * The analyze service's engine, linked into brink-worker only: brinkd never
- * parses a model file (untrusted input), so it never links libhdf5.
- * Model files are parsed in the worker BEFORE its seccomp filter is loaded;
- * inference afterwards needs no system call beyond what the forward worker
- * already uses (OpenBLAS is pinned to one thread: no thread creation).
+ * The analyze service's engine, compiled into the worker's library
+ * (libworker.a) and the tests only: brinkd never parses a model file
+ * (untrusted input), so it never links libhdf5. docs/analyze-engine.md has
+ * the details and the measurements.
  *
- * Linking: see docs/analyze-engine.md (decided in this branch: libhdf5 and
- * OpenBLAS are linked into brink-worker; the header comment below the API is
- * updated when the decision is final). */
+ * For the worker (decided and measured, see the docs):
+ * - Linking: brink-worker links libhdf5, libhdf5_hl, OpenBLAS' *serial*
+ *   build (libopenblas-serial-dev: never starts a thread) and jansson from
+ *   their static archives: $(ENGINE_LIBS) in the Makefile, already on the
+ *   worker's link line. Static costs +0.04-0.2 ms CPU per worker start
+ *   (perf stat, 300 runs) and makes the binary ~30 MB; the dynamic libhdf5
+ *   pulls 43 libraries and costs ~18 ms CPU per start. The link prints a
+ *   harmless warning about dlopen in libhdf5's plugin loader, which
+ *   brink_nn_load switches off.
+ * - Seccomp: after brink_nn_load, inference (both paths) makes no system
+ *   call at all beyond what the filter allows (tested under the real filter
+ *   turned into SIGSYS: tests/unit/test_engine.c). brink_nn_load warms
+ *   OpenBLAS up (its buffer pool) so that happens before the filter. A load
+ *   also works AFTER the filter (libhdf5's open of a pseudo file name and
+ *   getcwd fail with EPERM, which it tolerates): parse untrusted uploads with
+ *   the filter already loaded if you can.
+ * - libhdf5 1.10.8 itself can crash (heap overflow) or loop forever on some
+ *   corrupted files (H5HG_read / global heap: found by the fuzzer). So
+ *   validate uploads in a separate sandboxed worker with a time limit
+ *   (a second or two is plenty: ECM-sized models load in < 1 ms) and treat
+ *   its death or timeout as "invalid model"; the service worker then only
+ *   loads files that passed.
+ * - Not thread-safe per network (scratch is owned by nn); libhdf5 loads
+ *   are serialised by its own global lock. */
 #ifndef BRINK_ANALYZE_ENGINE_H
 #define BRINK_ANALYZE_ENGINE_H
 

@@ -18,9 +18,13 @@
 #define NN_MAX_CONFIG (1u << 20)    /* bytes of model_config JSON */
 #define NN_MAX_NAME 256             /* a layer or weight name */
 #define NN_BATCH_CHUNK 64           /* rows per sgemm call in infer_batch */
-/* Layers with at most this many weights use a plain loop instead of sgemv:
- * measured by bench/bench-engine.sh (see docs/analyze-engine.md). */
-#define NN_SMALL_KERNEL_MAX 0
+/* Layers with at most this many weights use a plain loop instead of sgemv
+ * (OpenBLAS' call and dispatch cost dominates there). Measured with
+ * `build/bench/engine_bench --kernels` (2 shared vCPUs, two runs, ns per
+ * layer call, sgemv vs loop): 2x4 113-134 vs 21-29; 4x8 70-101 vs 27-45;
+ * 2x16 80-121 vs 62-105; 8x8 86-87 vs 83-149 (even); 8x16 54-92 vs 67-110;
+ * 16x16 58-82 vs 226-607. */
+#define NN_SMALL_KERNEL_MAX 32
 
 enum nn_act { NN_LINEAR, NN_RELU, NN_SIGMOID, NN_TANH, NN_SOFTMAX };
 

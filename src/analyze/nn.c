@@ -62,10 +62,15 @@ static int open_image(const void *buf, size_t len, hid_t *file, struct brink_err
 	return 0;
 }
 
-/* Runs both paths once so that OpenBLAS sets up whatever it keeps (buffers)
- * now, before the worker's seccomp filter is loaded. */
+/* Runs both paths once per process so that OpenBLAS sets up what it keeps
+ * (its gemm buffer pool, shared by every model) now, before the worker's
+ * seccomp filter is loaded. */
 static void warm_up(struct brink_nn *nn)
 {
+	static bool done;
+	if (done)
+		return;
+	done = true;
 	float *in = calloc(NN_BATCH_CHUNK, nn->inputs * sizeof(float));
 	float *out = calloc(NN_BATCH_CHUNK, nn->outputs * sizeof(float));
 	if (in && out) {
@@ -120,17 +125,18 @@ size_t brink_nn_params(const struct brink_nn *nn)
 int brink_nn_set_activations(struct brink_nn *nn, const char *list, struct brink_error **err)
 {
 	enum nn_act acts[NN_MAX_LAYERS];
-	char name[16];
 	size_t n = 0;
-	for (const char *p = list; n < nn->nlayers; p++) {
+	for (const char *p = list;; p++) {
+		char name[16];
 		size_t len = strcspn(p, ",");
-		if (len == 0 || len >= sizeof(name))
-			break;
+		if (n == nn->nlayers || len >= sizeof(name))
+			return brink_error_make(err, BRINK_E_INVALID,
+						"model: expected %zu comma-separated activations",
+						nn->nlayers);
 		memcpy(name, p, len);
 		name[len] = 0;
-		if (nn__act_parse(name, &acts[n]) < 0)
+		if (nn__act_parse(name, &acts[n++]) < 0)
 			return brink_error_make(err, BRINK_E_INVALID, "model: unknown activation %s", name);
-		n++;
 		p += len;
 		if (!*p)
 			break;
@@ -194,17 +200,23 @@ static void activate(enum nn_act act, float *y, size_t n)
 	}
 }
 
+static void small_kernel(const float *restrict kernel, size_t in, size_t out,
+			 const float *restrict x, float *restrict y)
+{
+	for (size_t i = 0; i < in; i++) {
+		const float xi = x[i], *k = kernel + i * out;
+		for (size_t j = 0; j < out; j++)
+			y[j] += xi * k[j];
+	}
+}
+
 /* y = x K + b for one row. Layers of at most nn__small_kernel_max weights use
  * a plain loop (see NN_SMALL_KERNEL_MAX for the measurement), others sgemv. */
 static void dense_row(const struct nn_layer *l, const float *x, float *y)
 {
 	memcpy(y, l->bias, l->out * sizeof(float));
 	if (l->in * l->out <= nn__small_kernel_max) {
-		for (size_t i = 0; i < l->in; i++) {
-			const float xi = x[i], *k = l->kernel + i * l->out;
-			for (size_t j = 0; j < l->out; j++)
-				y[j] += xi * k[j];
-		}
+		small_kernel(l->kernel, l->in, l->out, x, y);
 	} else {
 		cblas_sgemv(CblasRowMajor, CblasTrans, (int)l->in, (int)l->out, 1.0f, l->kernel,
 			    (int)l->out, x, 1, 1.0f, y, 1);

@@ -144,6 +144,8 @@ void api__service_write(struct jsonw *w, const struct brink_service_view *v)
 			jsonw_real(w, v->worker_cpu);
 		else
 			jsonw_lit(w, "null"); /* not acknowledged yet */
+		jsonw_lit(w, ",\"cpu_seconds\":");
+		jsonw_real(w, (double)v->cpu_usage_ns / 1e9);
 		jsonw_lit(w, "}");
 	}
 	if (v->has_stats) {

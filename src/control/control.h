@@ -37,6 +37,7 @@ struct brink_service_view {
 	/* an analyze worker's counters (detail views of running services) */
 	bool has_stats;
 	uint64_t readings, results, skipped_missing, skipped_bad;
+	uint64_t cpu_usage_ns; /* CPU time the unit used so far (detail views) */
 };
 
 typedef void (*brink_service_cb)(void *ctx, const struct brink_service_view *v);

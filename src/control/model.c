@@ -113,8 +113,11 @@ int brink_control_model_add(struct brink_control *ctl, const char *tenant_id, co
 	out->size = len;
 	out->created = (int64_t)time(NULL);
 	control__new_id(out->id);
-	if (check(ctl, data, len, out, err) < 0)
+	if (check(ctl, data, len, out, err) < 0) {
+		log_info("tenant %s: model '%s' (%s, %zu bytes) refused: %s", tenant_id, name, format,
+			 len, (*err)->msg);
 		return brink_error_wrap(err, "model refused");
+	}
 	pthread_mutex_lock(&ctl->lock);
 	int rc = brink_store_model_insert(ctl->st, out, data, len, err);
 	pthread_mutex_unlock(&ctl->lock);

@@ -141,6 +141,7 @@ static void render_view(struct brink_control *ctl, struct ctl_service *s, bool d
 		v.results = info.results;
 		v.skipped_missing = info.skipped_missing;
 		v.skipped_bad = info.skipped_bad;
+		v.cpu_usage_ns = info.cpu_usage_ns;
 	}
 	cb(ctx, &v);
 }

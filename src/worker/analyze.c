@@ -163,7 +163,7 @@ static int load_rule(struct brink_analyze *a, const void *model, size_t len, cha
 	int rc = brink_rule_compile(src, &a->rule, &err);
 	free(src);
 	if (rc < 0) {
-		fail(msg, msglen, "rule: %s", err ? err->msg : "refused");
+		fail(msg, msglen, "%s", err ? err->msg : "rule: refused");
 		brink_error_free(&err);
 		return -1;
 	}
@@ -183,7 +183,7 @@ static int load_nn(struct brink_analyze *a, const void *model, size_t len, char 
 {
 	struct brink_error *err = NULL;
 	if (brink_nn_load(model, len, &a->nn, &err) < 0) {
-		fail(msg, msglen, "model: %s", err ? err->msg : "refused");
+		fail(msg, msglen, "%s", err ? err->msg : "model: refused");
 		brink_error_free(&err);
 		return -1;
 	}

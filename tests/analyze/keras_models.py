@@ -264,7 +264,6 @@ def bench(out):
     for name, h in [("ecm74k", 132), ("ecm178k", 207), ("x10", 663)]:
         layers = random_layers([2, h, h, 4], ["relu", "relu", "softmax"])
         write_full(os.path.join(out, name + ".h5"), layers)
-        np.savez(os.path.join(out, name + ".npz"), *[a for _, k, b, _ in layers for a in (k, b)])
 
 
 if __name__ == "__main__":
