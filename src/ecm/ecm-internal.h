@@ -39,6 +39,7 @@ struct brink_ecm {
 	struct ecm_conn *conns;   /* request connections, for closing them all */
 	struct ecm_peer *peers;   /* device and consumer connections */
 	int nconns;
+	int npeers; /* at most ingest.max_connections */
 	int handles; /* every open handle of ours, so stop can wait for none */
 	bool stopping;
 	pthread_mutex_t lock; /* start and stop wait on cond */

@@ -14,11 +14,17 @@ static void on_peer_closed(uv_handle_t *h)
 	ecm__handle_closed(ecm);
 }
 
+static void free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
 void ecm__peer_close(struct ecm_peer *p)
 {
 	if (p->closing)
 		return;
 	p->closing = true;
+	p->ecm->npeers--;
 	if (p->prev)
 		p->prev->next = p->next;
 	else
@@ -36,9 +42,19 @@ void ecm__peer_close(struct ecm_peer *p)
 struct ecm_peer *ecm__peer_accept(struct ecm_tport *tp, uv_stream_t *server, bool consumer)
 {
 	struct brink_ecm *ecm = tp->ecm;
-	struct ecm_peer *p = calloc(1, sizeof(*p));
-	if (!p)
+	struct ecm_peer *p = ecm->npeers < ecm->cfg.ingest_max_connections ? calloc(1, sizeof(*p))
+									       : NULL;
+	if (!p) { /* accepted and closed at once, so the listener goes on */
+		uv_tcp_t *t = malloc(sizeof(*t));
+		if (t && uv_tcp_init(server->loop, t) == 0) {
+			uv_accept(server, (uv_stream_t *)t);
+			uv_close((uv_handle_t *)t, free_handle);
+		} else {
+			free(t);
+		}
 		return NULL;
+	}
+	ecm->npeers++;
 	p->ecm = ecm;
 	p->consumer = consumer;
 	memcpy(p->tenant_id, tp->tenant_id, sizeof(brink_id));
