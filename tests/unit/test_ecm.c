@@ -164,6 +164,35 @@ static void sensor_objects_back_to_back(void **state)
 			 ECM_PARSE_INVALID);
 }
 
+static void service_output_as_ecm_sent_it(void **state)
+{
+	char out[512];
+	static const struct {
+		const char *line, *want;
+	} cases[] = {
+		/* forward: the reading's own fields, as the device port wrote them */
+		{"{\"thing\":\"ecm\",\"received\":1795640168.123456,\"temp\": \"31.2\", \"hum\": "
+		 "\"48.1\"}",
+		 "{\"temp\": \"31.2\", \"hum\": \"48.1\"}"},
+		/* analyze per datum: the fields and ECM's msg */
+		{"{\"thing\":\"ecm\",\"received\":1.5,\"temp\": \"31.2\",\"msg\":\"Condiciones "
+		 "apropiadas\",\"class\":\"normal\",\"score\":0.25}",
+		 "{\"temp\": \"31.2\", \"msg\": \"Condiciones apropiadas\"}"},
+		/* analyze in batches: msg and nalerts */
+		{"{\"received\":1.5,\"msg\":\"Alerta por condiciones inapropiadas\",\"nalerts\":2,"
+		 "\"count\":3,\"classes\":{\"normal\":1,\"alert\":2},\"score\":0.6}",
+		 "{\"msg\": \"Alerta por condiciones inapropiadas\", \"nalerts\": 2}"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = brink_ecm_output(cases[i].line, strlen(cases[i].line), out, sizeof(out));
+		assert_string_equal(out, cases[i].want);
+		assert_int_equal(n, strlen(cases[i].want));
+	}
+	assert_int_equal(brink_ecm_output("not json", 8, out, sizeof(out)), 0);
+	assert_int_equal(brink_ecm_output(cases[0].line, strlen(cases[0].line), out, 10), 0);
+}
+
 static void h5_length(void **state)
 {
 	uint8_t sb[64] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0, 0, 8, 8, 0};
@@ -190,6 +219,7 @@ int main(void)
 		cmocka_unit_test(custom_ports_and_order),
 		cmocka_unit_test(raw_keys),
 		cmocka_unit_test(sensor_objects_back_to_back),
+		cmocka_unit_test(service_output_as_ecm_sent_it),
 		cmocka_unit_test(h5_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
