@@ -20,6 +20,7 @@ static void copy_view(void *ctx, const struct brink_service_view *v)
 	s->nports = v->rec->nports;
 	memcpy(s->ports, v->rec->ports, sizeof(s->ports));
 	snprintf(s->reason, sizeof(s->reason), "%s", v->rec->reason);
+	snprintf(s->model, sizeof(s->model), "%s", v->rec->spec.model);
 }
 
 bool ecm__service_get(struct brink_ecm *ecm, const char *tenant_id, const char *id,

@@ -12,6 +12,7 @@ struct ecm_service {
 	size_t nports;
 	int ports[BRINK_PORTS_MAX];
 	char reason[256];
+	char model[BRINK_NAME_MAX + 1]; /* analyze: the model's id */
 };
 
 /* ECM's word for a kind: listening, analisis, custom. */

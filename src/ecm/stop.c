@@ -41,6 +41,19 @@ void ecm__verb_stop(struct ecm_conn *c)
 		   (long long)c->req.serviceid);
 }
 
+/* ECM's analysis container held its model: removing the service removes the
+ * model the ECM front end stored for it (not one the tenant uploaded itself). */
+static void drop_ecm_model(struct ecm_conn *c, const char *tenant_id, const struct ecm_service *s)
+{
+	struct brink_model_rec m;
+	struct brink_error *err = NULL;
+	if (s->kind != BRINK_KIND_ANALYZE ||
+	    brink_control_model_get(c->ecm->ctl, tenant_id, s->model, &m, &err) < 0 ||
+	    strncmp(m.name, "ecm-", 4) != 0 ||
+	    brink_control_model_delete(c->ecm->ctl, tenant_id, m.id, &err) < 0)
+		brink_error_free(&err); /* still used by another service, or not ours: kept */
+}
+
 void ecm__verb_remove(struct ecm_conn *c)
 {
 	struct brink_tenant t;
@@ -54,6 +67,7 @@ void ecm__verb_remove(struct ecm_conn *c)
 		brink_error_free(&err);
 		return;
 	}
+	drop_ecm_model(c, t.id, &s);
 	if (strcmp(e.data_service, s.id) == 0 &&
 	    brink_control_ecm_set_service(c->ecm->ctl, t.id, "", &err) < 0)
 		brink_error_free(&err); /* a deleted id behind the port finds nothing anyway */

@@ -296,6 +296,12 @@ def analysis(key, lport):
                                 dict(o)["msg"] in ALERTS and 0 <= dict(o)["nalerts"] <= 3
                                 for o in got))
     service_reply(key, "delete", removed_service=int(m.group(2)) if m else 0)
+    import sqlite3
+    db = sqlite3.connect("file:{}?mode=ro".format(os.path.join(os.path.dirname(STATE), "brink.db")),
+                         uri=True)
+    left = db.execute("SELECT count(*) FROM models").fetchone()[0]
+    db.close()
+    check("removing the analysis services removed the models they brought", left == 0, left)
     first, final = ecm.cliente(OFFSET, key, "analisis", model_file=model, order="null")
     check("analysis without a column order: an error instead of 'model'",
           first.startswith(b'{"status": "ERROR"') and final is None)
