@@ -72,6 +72,7 @@ static void create(struct ecm_conn *c)
 	struct brink_spec spec;
 	struct ecm_service svc;
 	struct brink_error *err = NULL;
+	int rc;
 	if (brink_control_ecm_get(c->ecm->ctl, c->tenant_id, &e, &err) < 0 ||
 	    add_model(c, &m, &err) < 0) {
 		ecm__reply_error(c, err);
@@ -83,8 +84,12 @@ static void create(struct ecm_conn *c)
 	if (analyze_spec(c, &e, &m, &spec) < 0) {
 		brink_spec_free(&spec);
 		ecm__reply(c, false, "Error no controlado: out of memory");
-	} else if (ecm__service_create(c, c->tenant_id, &spec, &svc) == 0) {
+	} else if ((rc = ecm__service_create(c, c->tenant_id, &spec, &svc)) == 0) {
 		ecm__data_port_reply(c, &e, &svc);
+		return;
+	} else if (rc == 1) {
+		memcpy(c->model_id, m.id, sizeof(brink_id));
+		ecm__await(c, c->tenant_id, &svc, ecm__data_port_ready);
 		return;
 	}
 	if (brink_control_model_delete(c->ecm->ctl, c->tenant_id, m.id, &err) < 0)

@@ -2,7 +2,8 @@
  * tenant's image, its container ports (lports) published on host ports the
  * control plane hands out. Image references are checked by the control
  * plane and the docker driver; nothing reaches a shell. A service whose
- * image is still being pulled is pending: the reply waits for it. */
+ * image is still being pulled is pending: the reply waits for it
+ * (ecm__await). */
 #include <stdio.h>
 #include <string.h>
 
@@ -21,27 +22,9 @@ static void reply_ports(struct ecm_conn *c, const struct ecm_service *svc)
 		   ports, (long long)ecm__number(svc->id));
 }
 
-/* While the image is prepared: ECM answered after its docker pull and run,
- * so the client waits for the reply; so does this connection. */
-static void on_pending(uv_timer_t *t)
+static void ready(struct ecm_conn *c, const void *svc)
 {
-	struct ecm_conn *c = t->data;
-	struct ecm_service svc;
-	struct brink_error *err = NULL;
-	bool found = ecm__service_get(c->ecm, c->tenant_id, c->pending, &svc);
-	if (found && svc.state == BRINK_STATE_RUNNING) {
-		reply_ports(c, &svc);
-		return;
-	}
-	if (found && svc.state == BRINK_STATE_PENDING &&
-	    uv_now(c->ecm->loop) - c->pending_since < ECM_PENDING_MAX_MS)
-		return;
-	if (found && brink_control_service_delete(c->ecm->ctl, c->tenant_id, svc.id, &err) < 0)
-		brink_error_free(&err); /* nothing half-made */
-	ecm__reply(c, false, "No se pudo arrancar el servicio: %s",
-		   !found ? "it was deleted"
-		   : svc.state == BRINK_STATE_PENDING ? "its image was not ready in time"
-						      : svc.reason);
+	reply_ports(c, svc);
 }
 
 void ecm__verb_custom(struct ecm_conn *c)
@@ -64,10 +47,6 @@ void ecm__verb_custom(struct ecm_conn *c)
 	if (rc == 0) {
 		reply_ports(c, &svc);
 	} else if (rc == 1) {
-		memcpy(c->tenant_id, t.id, sizeof(brink_id));
-		memcpy(c->pending, svc.id, sizeof(brink_id));
-		c->pending_since = uv_now(c->ecm->loop);
-		uv_timer_stop(&c->timer);
-		uv_timer_start(&c->timer, on_pending, ECM_PENDING_POLL_MS, ECM_PENDING_POLL_MS);
+		ecm__await(c, t.id, &svc, ready);
 	}
 }

@@ -64,8 +64,10 @@ struct ecm_conn {
 	uint8_t *model;
 	size_t model_len, model_cap;
 	uint64_t model_size; /* 0 until the superblock is in */
-	brink_id pending;      /* custom: the service whose image is being prepared */
+	brink_id pending; /* a service whose runtime is preparing it (an image pull) */
 	uint64_t pending_since;
+	void (*ready)(struct ecm_conn *c, const void *svc); /* then: the reply */
+	brink_id model_id; /* analysis: the model stored for it, dropped if it fails */
 	struct ecm_conn *prev, *next;
 };
 

@@ -31,6 +31,9 @@ void ecm__verb_listening(struct ecm_conn *c)
 		ecm__reply(c, false, "Error no controlado: out of memory");
 		return;
 	}
-	if (ecm__service_create(c, t.id, &spec, &svc) == 0)
+	int rc = ecm__service_create(c, t.id, &spec, &svc);
+	if (rc == 0)
 		ecm__data_port_reply(c, &e, &svc);
+	else if (rc == 1) /* runtime docker: brink's worker image being prepared */
+		ecm__await(c, t.id, &svc, ecm__data_port_ready);
 }

@@ -65,7 +65,6 @@ int ecm__service_create(struct ecm_conn *c, const char *tenant_id, struct brink_
 			struct ecm_service *out)
 {
 	struct brink_error *err = NULL;
-	enum brink_kind spec_kind = spec->kind;
 	if (brink_control_service_create(c->ecm->ctl, tenant_id, spec, copy_view, out, &err) < 0) {
 		ecm__reply_error(c, err);
 		brink_error_free(&err);
@@ -73,8 +72,8 @@ int ecm__service_create(struct ecm_conn *c, const char *tenant_id, struct brink_
 	}
 	if (out->state == BRINK_STATE_RUNNING)
 		return 0;
-	if (out->state == BRINK_STATE_PENDING && spec_kind == BRINK_KIND_CUSTOM)
-		return 1; /* its image is being prepared */
+	if (out->state == BRINK_STATE_PENDING)
+		return 1; /* its runtime is preparing it (an image to pull) */
 	/* nothing half-made: a service that could not start goes away again */
 	if (brink_control_service_delete(c->ecm->ctl, tenant_id, out->id, &err) < 0)
 		brink_error_free(&err);
@@ -123,4 +122,53 @@ int ecm__data_spec(const struct ecm_request *r, const struct brink_ecm_tenant *e
 	memcpy(spec->things[0], e->thing_id, sizeof(brink_id));
 	spec->nthings = 1;
 	return 0;
+}
+
+/* While the runtime prepares the service: ECM answered after its docker
+ * pull and run, so the client waits for the reply; so does this connection. */
+static void on_pending(uv_timer_t *t)
+{
+	struct ecm_conn *c = t->data;
+	struct ecm_service svc;
+	struct brink_error *err = NULL;
+	bool found = ecm__service_get(c->ecm, c->tenant_id, c->pending, &svc);
+	if (found && svc.state == BRINK_STATE_RUNNING) {
+		c->ready(c, &svc);
+		return;
+	}
+	if (found && svc.state == BRINK_STATE_PENDING &&
+	    uv_now(c->ecm->loop) - c->pending_since < ECM_PENDING_MAX_MS)
+		return;
+	if (found && brink_control_service_delete(c->ecm->ctl, c->tenant_id, svc.id, &err) < 0)
+		brink_error_free(&err); /* nothing half-made */
+	if (brink_id_valid(c->model_id) &&
+	    brink_control_model_delete(c->ecm->ctl, c->tenant_id, c->model_id, &err) < 0)
+		brink_error_free(&err);
+	ecm__reply(c, false, "No se pudo arrancar el servicio: %s",
+		   !found ? "it was deleted"
+		   : svc.state == BRINK_STATE_PENDING ? "it was not ready in time"
+						      : svc.reason);
+}
+
+void ecm__await(struct ecm_conn *c, const char *tenant_id, const struct ecm_service *svc,
+		void (*ready)(struct ecm_conn *c, const void *svc))
+{
+	snprintf(c->tenant_id, sizeof(c->tenant_id), "%s", tenant_id);
+	memcpy(c->pending, svc->id, sizeof(brink_id));
+	c->pending_since = uv_now(c->ecm->loop);
+	c->ready = ready;
+	uv_timer_stop(&c->timer);
+	uv_timer_start(&c->timer, on_pending, ECM_PENDING_POLL_MS, ECM_PENDING_POLL_MS);
+}
+
+void ecm__data_port_ready(struct ecm_conn *c, const void *svc)
+{
+	struct brink_ecm_tenant e;
+	struct brink_error *err = NULL;
+	if (brink_control_ecm_get(c->ecm->ctl, c->tenant_id, &e, &err) < 0) {
+		ecm__reply_error(c, err);
+		brink_error_free(&err);
+		return;
+	}
+	ecm__data_port_reply(c, &e, svc);
 }
