@@ -378,8 +378,48 @@ def bad_input():
     check("and the front end still serves", body(raw(5008, msg)).startswith("No tienes"))
 
 
+def custom_phase():
+    """ECM's custom service on the docker runtime (t_docker_ecm.sh): argv[4] is
+    the address where the test engine's published ports answer."""
+    import urllib.request
+    ip = sys.argv[4]
+    key = body(ecm.register_client(OFFSET, "dk")).split("'")[1]
+    other = body(ecm.register_client(OFFSET, "dk2")).split("'")[1]
+    resp = service_reply(key, "custom", personalised=1, image="brink/test:1", lports="80", nports=1)
+    m = re.match(r"^Puedes conectarte al servicio a traves de los puertos \['(\d+)'\]\. "
+                 r"El ID del servicio es (\d+)$", body(resp)) if resp.startswith(b'{"status": "OK"') else None
+    check("custom: ECM's exact reply with the host port, after the image is ready", m is not None, resp)
+    port, number = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    page = b""
+    for _ in range(30):
+        try:
+            page = urllib.request.urlopen("http://{}:{}/".format(ip, port), timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    check("custom: the container's port answers on the host port", b"brink test image" in page, page)
+    check("info: the custom service, type custom",
+          "[ID: {}, CPUs: ".format(number) in body(service_reply(key, "info")) and
+          "tipo: custom]" in body(service_reply(key, "info")))
+    check("stop: another tenant's custom service is refused",
+          body(service_reply(other, "stop", removed_service=number)).startswith("No hay un servicio"))
+    check("stop: ECM's exact reply",
+          service_reply(key, "stop", removed_service=number) ==
+          reply("OK", "El servicio {} ha sido parado correctamente".format(number)))
+    check("remove: ECM's exact reply",
+          service_reply(key, "delete", removed_service=number) ==
+          reply("OK", "El servicio {} ha sido eliminado correctamente".format(number)))
+    resp = service_reply(key, "custom", personalised=1, image="brink/absent:1", lports="80", nports=1)
+    check("custom with an image that does not exist: ECM's error, nothing left",
+          resp.startswith(b'{"status": "ERROR"') and
+          body(service_reply(key, "info")).startswith("No tienes"), resp)
+    resp = service_reply(key, "custom", personalised=1, image="Bad Image;rm -rf /", lports="80", nports=1)
+    check("custom with an invalid image reference: ECM's error", resp.startswith(b'{"status": "ERROR"'), resp)
+
+
 try:
-    {"main": main_phase, "after_restart": after_restart, "bad_input": bad_input}[PHASE]()
+    {"main": main_phase, "after_restart": after_restart, "bad_input": bad_input,
+     "custom": custom_phase}[PHASE]()
     check("the checks ran to their end", True)
 except Exception:  # a check that crashed is a failure, with its traceback
     import traceback
