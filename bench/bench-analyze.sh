@@ -7,7 +7,9 @@
 #      same run (budget: analyze p99 <= 1 ms);
 #   2. analyze service start, request -> ready (the creation is acknowledged
 #      once the worker has loaded the model and is confined), p50/p99 beside
-#      a forward service's start (budget: <= 5 ms p50 in the sandbox).
+#      a forward service's start (budget: <= 5 ms p50 in the sandbox);
+#   3. a model upload, request -> stored: the file is checked by brink-worker
+#      in the sandbox (no budget; for scale, ECM took 16-30 s to load one).
 # The load generator is bench/fwd_bench.c in brink-tcp mode (readings carry
 # their send time; the analyze line keeps the reading's fields, so the same
 # receiver measures both). brinkd runs on CPU 0, the generator on CPU 1.
@@ -107,3 +109,10 @@ printf 'forward  start p50=%.2f ms p99=%.2f ms\nanalyze  start p50=%.2f ms p99=%
 awk -v a="$as50" -v f="$fs50" 'BEGIN {
 	printf "analyze/forward start p50 %.2fx; analyze p50 %.2f ms: budget 5 ms %s\n", a / f, a,
 		(a <= 5) ? "MET" : "MISSED" }'
+
+echo "-- model upload with its sandboxed check, request -> stored, $STARTS uploads of ecm.h5"
+for i in $(seq "$STARTS"); do
+	curl -s -o /dev/null -w '%{time_total}\n' -X POST -H "Authorization: Bearer $KEY" \
+		--data-binary @"$TMP/ecm.h5" "http://127.0.0.1:$API/v1/models?name=ecm-$i&format=h5"
+done | awk '{print $1 * 1000}' | sort -n >"$TMP/up.ms"
+printf 'upload   p50=%.2f ms p99=%.2f ms\n' "$(pct 0.5 <"$TMP/up.ms")" "$(pct 0.99 <"$TMP/up.ms")"

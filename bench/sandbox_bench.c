@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 	int pause_ms = getenv("PAUSE_MS") ? atoi(getenv("PAUSE_MS")) : 0;
 	for (int i = -5; i < n; i++) { /* 5 warm-up rounds */
 		struct brink_unit_spec spec = {1000 + (uint64_t)(i + 5), "bench", "forward", 0.5,
-					       64 << 20};
+					       64 << 20, -1, NULL};
 		struct brink_unit *u;
 		double a = now_ms();
 		if (ops->start(rt, &spec, &u, &err) < 0)

@@ -71,7 +71,7 @@ struct brink_spec {
 	 * rule) [below threshold, at or above]; none: defaults (docs/api.md).
 	 * alerts: bit i set when labels[i] counts as an alert; -1: default. */
 	size_t nlabels;
-	char labels[BRINK_LABELS_MAX][BRINK_LABEL_MAX + 1];
+	char (*labels)[BRINK_LABEL_MAX + 1];
 	double threshold;
 	int64_t alerts;
 	/* custom */

@@ -9,18 +9,23 @@
  * - Linking: brink-worker links libhdf5, libhdf5_hl, OpenBLAS' *serial*
  *   build (libopenblas-serial-dev: never starts a thread) and jansson from
  *   their static archives: $(ENGINE_LIBS) in the Makefile, already on the
- *   worker's link line. Static costs +0.04-0.2 ms CPU per worker start
- *   (perf stat, 300 runs) and makes the binary ~30 MB; the dynamic libhdf5
- *   pulls 43 libraries and costs ~18 ms CPU per start. The link prints a
+ *   worker's link line. Static costs +0.04-0.44 ms CPU per worker start
+ *   (perf stat, 300 runs, noisy; sandbox start p50 unchanged within noise)
+ *   and makes the binary ~30 MB; the dynamic libhdf5 pulls 43 libraries and
+ *   costs ~18 ms CPU per start. The link prints a
  *   harmless warning about dlopen in libhdf5's plugin loader, which
  *   brink_nn_load switches off.
  * - Seccomp: after brink_nn_load, inference (both paths) makes no system
  *   call at all beyond what the filter allows (tested under the real filter
  *   turned into SIGSYS: tests/unit/test_engine.c). brink_nn_load warms
  *   OpenBLAS up (its buffer pool) so that happens before the filter. A load
- *   also works AFTER the filter (libhdf5's open of a pseudo file name and
- *   getcwd fail with EPERM, which it tolerates): parse untrusted uploads with
- *   the filter already loaded if you can.
+ *   also works AFTER the filter, even as the first thing a fresh process
+ *   does (tested): four calls then get EPERM and each caller goes on without
+ *   them: openat of the image's pseudo file name and getcwd (libhdf5),
+ *   openat /dev/urandom (jansson's hash seed; falls back to time and pid),
+ *   mbind (OpenBLAS' NUMA hint for its buffer pool). So parse untrusted
+ *   uploads with the filter already loaded if you can; no syscall needs to
+ *   be added to the allow-list either way.
  * - libhdf5 1.10.8 itself can crash (heap overflow) or loop forever on some
  *   corrupted files (H5HG_read / global heap: found by the fuzzer). So
  *   validate uploads in a separate sandboxed worker with a time limit

@@ -113,14 +113,36 @@ static int read_config(hid_t file, char **out, size_t *len, struct brink_error *
 	return 0;
 }
 
-/* Refuses storage that would make libhdf5 read other files: external raw
- * data and virtual datasets. */
-static int check_local_storage(hid_t dset, const char *path, struct brink_error **err)
+/* Refuses storage that would make libhdf5 read other files (external raw
+ * data, virtual datasets), chunks larger than the limits allow (libhdf5
+ * allocates a whole chunk to read it), and filters other than those h5py
+ * and Keras use (deflate, shuffle, fletcher32): less of libhdf5 to trust. */
+static int check_storage(hid_t dset, const char *path, struct brink_error **err)
 {
 	_cleanup_hid_ hid_t dcpl = H5Dget_create_plist(dset);
-	if (dcpl < 0 || H5Pget_external_count(dcpl) != 0 || H5Pget_layout(dcpl) == H5D_VIRTUAL)
+	H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+	if (layout < 0 || H5Pget_external_count(dcpl) != 0 || layout == H5D_VIRTUAL)
 		return bad(err, "weights stored outside the file:", path);
-	return 0;
+	if (layout != H5D_CHUNKED)
+		return 0;
+	hsize_t chunk[H5S_MAX_RANK];
+	int rank = H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk);
+	hsize_t size = 1;
+	for (int i = 0; i < rank; i++)
+		size = chunk[i] > NN_MAX_PARAMS ? NN_MAX_PARAMS + 1 : size * chunk[i];
+	if (rank < 1 || size > NN_MAX_PARAMS)
+		return bad(err, "weights stored in oversized chunks:", path);
+	int nfilters = H5Pget_nfilters(dcpl);
+	for (int i = 0; i < nfilters; i++) {
+		unsigned flags, config;
+		size_t nvalues = 0;
+		H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nvalues, NULL, 0, NULL,
+						&config);
+		if (f != H5Z_FILTER_DEFLATE && f != H5Z_FILTER_SHUFFLE && f != H5Z_FILTER_FLETCHER32)
+			return bad(err, "weights use a filter other than deflate, shuffle or fletcher32:",
+				   path);
+	}
+	return nfilters < 0 ? bad(err, "cannot read the filters of", path) : 0;
 }
 
 static int check_values(const float *v, size_t n, const char *path, struct brink_error **err)
@@ -172,7 +194,7 @@ static int read_array(hid_t group, const char *path, int rank, size_t dims[2], s
 		return brink_error_make(err, BRINK_E_TOO_LARGE,
 					"model: %.256s: shape over the limits (%d units, %u parameters)",
 					path, NN_MAX_UNITS, NN_MAX_PARAMS);
-	if (check_local_storage(dset, path, err) < 0)
+	if (check_storage(dset, path, err) < 0)
 		return -1;
 	size_t n = (size_t)(d[0] * d[1]);
 	float *v = malloc(n * sizeof(float));

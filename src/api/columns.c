@@ -225,6 +225,8 @@ static enum brink_body_status parse_labels(json_t *a, struct brink_spec *sp, cha
 	size_t n = json_array_size(a);
 	if (n < 2 || n > BRINK_LABELS_MAX)
 		return fail(msg, len, "field 'labels' must have 2 to %d entries", BRINK_LABELS_MAX);
+	if (!(sp->labels = calloc(n, sizeof(*sp->labels))))
+		return fail(msg, len, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		json_t *v = json_array_get(a, i);
 		const char *s = json_string_value(v);
@@ -235,8 +237,8 @@ static enum brink_body_status parse_labels(json_t *a, struct brink_spec *sp, cha
 			if (strcmp(sp->labels[j], s) == 0)
 				return fail(msg, len, "entry %zu of 'labels' repeats '%s'", i, s);
 		snprintf(sp->labels[i], sizeof(sp->labels[i]), "%s", s);
+		sp->nlabels = i + 1;
 	}
-	sp->nlabels = n;
 	return BRINK_BODY_OK;
 }
 

@@ -14,10 +14,13 @@ void brink_spec_free(struct brink_spec *spec)
 {
 	free(spec->things);
 	free(spec->columns);
+	free(spec->labels);
 	spec->things = NULL;
 	spec->columns = NULL;
+	spec->labels = NULL;
 	spec->nthings = 0;
 	spec->ncolumns = 0;
+	spec->nlabels = 0;
 }
 
 int brink_spec_copy(struct brink_spec *dst, const struct brink_spec *src)
@@ -25,6 +28,7 @@ int brink_spec_copy(struct brink_spec *dst, const struct brink_spec *src)
 	*dst = *src;
 	dst->things = NULL;
 	dst->columns = NULL;
+	dst->labels = NULL;
 	if (src->nthings) {
 		dst->things = malloc(src->nthings * sizeof(*src->things));
 		if (!dst->things)
@@ -36,6 +40,12 @@ int brink_spec_copy(struct brink_spec *dst, const struct brink_spec *src)
 		if (!dst->columns)
 			goto fail;
 		memcpy(dst->columns, src->columns, src->ncolumns * sizeof(*src->columns));
+	}
+	if (src->nlabels) {
+		dst->labels = malloc(src->nlabels * sizeof(*src->labels));
+		if (!dst->labels)
+			goto fail;
+		memcpy(dst->labels, src->labels, src->nlabels * sizeof(*src->labels));
 	}
 	return 0;
 fail:

@@ -44,7 +44,9 @@ static void read_analysis(const char *text, struct brink_spec *sp)
 	json_t *labels = json_object_get(o, "labels");
 	size_t n = json_array_size(labels);
 	sp->nlabels = 0;
-	for (size_t i = 0; i < n && i < BRINK_LABELS_MAX; i++)
+	sp->labels = n ? calloc(n < BRINK_LABELS_MAX ? n : BRINK_LABELS_MAX, sizeof(*sp->labels))
+		       : NULL;
+	for (size_t i = 0; sp->labels && i < n && i < BRINK_LABELS_MAX; i++)
 		snprintf(sp->labels[sp->nlabels++], sizeof(sp->labels[0]), "%s",
 			 json_string_value(json_array_get(labels, i)) ?: "");
 	json_t *t = json_object_get(o, "threshold");

@@ -44,7 +44,7 @@ def random_layers(widths, acts, use_bias=None, dtype=np.float32):
     return layers
 
 
-def write_group(g, name, kernel, bias, vlen=False, byteorder=None):
+def write_group(g, name, kernel, bias, vlen=False, byteorder=None, compression=None):
     lg = g.create_group(name)
     names = [("%s/kernel:0" % name).encode()]
     if bias is not None:
@@ -57,11 +57,13 @@ def write_group(g, name, kernel, bias, vlen=False, byteorder=None):
     for wname, value in zip(names, [kernel, bias]):
         if byteorder:
             value = value.astype(value.dtype.newbyteorder(byteorder))
-        lg.create_dataset(wname.decode(), data=value)
+        opts = {"compression": compression, "shuffle": True, "fletcher32": True} if compression else {}
+        lg.create_dataset(wname.decode(), data=value, **opts)
     return lg
 
 
-def write_full(path, layers, config=None, vlen=False, byteorder=None, extra=None):
+def write_full(path, layers, config=None, vlen=False, byteorder=None, extra=None,
+               compression=None):
     """A `model.save` file; `config` overrides the generated layer list."""
     if config is None:
         config = [dense_config(n, k.shape[1], a, b is not None,
@@ -83,7 +85,8 @@ def write_full(path, layers, config=None, vlen=False, byteorder=None, extra=None
         weights = {n: (k, b) for n, k, b, _ in layers}
         for n in names:
             if n in weights:
-                write_group(mw, n, *weights[n], vlen=vlen, byteorder=byteorder)
+                write_group(mw, n, *weights[n], vlen=vlen, byteorder=byteorder,
+                            compression=compression)
             else:
                 mw.create_group(n).attrs["weight_names"] = np.array([], dtype="S1")
         if extra:
@@ -149,6 +152,7 @@ def reference(out):
     case("big_endian_vlen", [3, 9, 2], ["sigmoid", "linear"], vlen=True, byteorder=">")
     case("wide", [64, 256, 256, 10], ["relu", "tanh", "softmax"])
     case("deep", [4] + [24] * 12 + [2], ["relu"] * 12 + ["sigmoid"])
+    case("gzip_shuffle_fletcher", [6, 30, 3], ["tanh", "softmax"], compression="gzip")
     case("weights_linear", [4, 10, 2], ["linear", "linear"], kind="weights")
     case("weights_relu_softmax", [6, 20, 5], ["relu", "softmax"], kind="weights")
     # Keras 2.0's layout: the layer list directly under "config", with
@@ -213,6 +217,20 @@ def bad(out):
         f.attrs["model_config"] = json.dumps({"class_name": "Functional", "config": {}}).encode()
     case("functional", "only Sequential", extra=functional)
 
+    def lzf(f):
+        g = f["model_weights/dense_2"]
+        del g["dense_2/bias:0"]
+        g.create_dataset("dense_2/bias:0", data=ok[1][2], compression="lzf")
+    case("lzf_filter", "filter other than deflate", extra=lzf)
+
+    def big_chunk(f):
+        # 5 M float32 per chunk for a bias of 3: libhdf5 would allocate 20 MB.
+        g = f["model_weights/dense_2"]
+        del g["dense_2/bias:0"]
+        g.create_dataset("dense_2/bias:0", data=ok[1][2], chunks=(5000000,), maxshape=(None,),
+                         compression="gzip")
+    case("oversized_chunk", "oversized chunks", extra=big_chunk)
+
     def broken_json(f):
         f.attrs["model_config"] = b'{"class_name": "Sequential", "config": {'
     case("broken_json", "model_config", extra=broken_json)
@@ -256,6 +274,8 @@ def seeds(out):
     write_full(os.path.join(out, "vlen_f64"), random_layers([2, 2], ["sigmoid"], dtype=np.float64),
                vlen=True)
     write_weights(os.path.join(out, "weights"), random_layers([2, 2, 1], ["linear", "linear"]))
+    write_full(os.path.join(out, "gzip"), random_layers([2, 3, 2], ["tanh", "softmax"]),
+               compression="gzip")
 
 
 def bench(out):

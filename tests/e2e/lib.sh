@@ -10,6 +10,7 @@
 #   alive PID                         the process exists and is not a zombie
 #   register NAME                     registers a tenant, sets KEY and TENANT_ID
 #   cli ARGS...                       runs build/brink; sets OUT, ERR, RC
+#   rules_model EXPR                  uploads a rules model; sets MODEL (and STATUS, BODY)
 #   finish                            records the counts; call at the end
 set -u
 BUILD=${BUILD:-build}
@@ -140,6 +141,13 @@ register() {
 	api POST /v1/tenants "{\"name\":\"$1\"}" ""
 	KEY=$(jqb .key)
 	TENANT_ID=$(jqb .id)
+}
+
+rules_model() {
+	STATUS=$(curl -s -o "$DATA_DIR/.body" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
+		--data-binary "$1" "$BRINK_URL/v1/models?name=rules-$RANDOM$RANDOM&format=rules")
+	BODY=$(cat "$DATA_DIR/.body")
+	MODEL=$(jqb .id)
 }
 
 finish() {

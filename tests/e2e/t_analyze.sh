@@ -220,13 +220,18 @@ measure() {
 (cd tests/e2e && $PY analyze_checks.py load "$INGEST_PORT" cellar "$TB_KEY" 7000 300) &
 BLOAD=$!
 sleep 1
-# A round counts only when the machine gave brink what it asked for: B
-# alone got at least 0.4 of its 0.5 core and, under A's load, A and B
-# together at least 0.9 of their 1.1. On a box saturated by other
-# processes brink's cgroups get less than their shares whoever runs, which
-# says nothing about A and B (this box is shared; CI's is not).
-best=0 valid=0 a_max=0 alone_max=0
-for round in 1 2 3 4 5 6; do
+# Two criteria. (1) B's throughput under A's flood is at least 70% of B's
+# alone, in rounds where the machine gave brink what it asked for (B alone
+# got at least 0.4 of its 0.5 core, and A and B together at least 0.9 of
+# their 1.1 under load). (2) Always, B's CPU under A's flood is at least 70%
+# of what its share entitles it to: what it used alone, or, when the CPU
+# brink's units got is less than they asked for (this box is shared with
+# other work; CI's is not), B's weight's part of it, 0.5 / (0.5 + 3 x 0.2).
+# Without per-unit quotas and weights, A's three workers would take three
+# quarters of whatever there is.
+best=0 valid=0 a_max=0 alone_max=0 rounds=0 share_ok=0
+for round in 1 2 3 4; do
+	rounds=$round
 	a_drain
 	read -r alone b_cores_alone _ < <(measure 2)
 	(cd tests/e2e && $PY analyze_checks.py load "$INGEST_PORT" roof "$TA_KEY" 2000 3.5) &
@@ -240,6 +245,8 @@ for round in 1 2 3 4 5 6; do
 	printf 'isolation round %d: B alone %.0f/s (%.2f cores); A flooding: B %.0f/s (%.2f cores), A %.2f cores, brinkd %.2f cores; ratio %.2f%s\n' \
 		"$round" "$alone" "$b_cores_alone" "$loaded" "$b_cores" "$a_cores" "$d_cores" "$ratio" \
 		"$([ "$counts" = 1 ] && echo "" || echo " (not counted: the machine is saturated)")"
+	share_ok=$((share_ok + $(awk -v b0="$b_cores_alone" -v b="$b_cores" -v a="$a_cores" 'BEGIN {
+		e = (a + b) * 0.5 / 1.1; if (b0 < e) e = b0; print (b >= 0.7 * e) ? 1 : 0 }')))
 	a_max=$(awk -v r="$a_cores" -v b="$a_max" 'BEGIN {print (r > b ? r : b)}')
 	alone_max=$(awk -v r="$alone" -v b="$alone_max" 'BEGIN {print (r > b ? r : b)}')
 	[ "$counts" = 1 ] || continue
@@ -250,6 +257,8 @@ done
 kill "$BLOAD" 2>/dev/null
 wait "$BLOAD" 2>/dev/null
 check "B works alone (a measurement that can fail)" awk -v a="$alone_max" 'BEGIN {exit !(a > 20)}'
+check "under A's flood B keeps 70% of the CPU its share entitles it to (in most rounds)" \
+	test $((share_ok * 2)) -ge "$rounds"
 check "A's three workers stay within their 0.6 cores" awk -v a="$a_max" 'BEGIN {exit !(a > 0.05 && a <= 0.66)}'
 if [ "$valid" -gt 0 ]; then
 	check "A's heavy load leaves B at least 70% of its alone rate" awk -v b="$best" 'BEGIN {exit !(b >= 0.7)}'

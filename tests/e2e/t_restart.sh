@@ -13,7 +13,8 @@ OLD1=$(jqb .worker.pid)
 api POST /v1/services '{"kind":"forward","cpu":{"min":0.1,"max":0.5}}'
 S2=$(jqb .id)
 api POST "/v1/services/$S2/stop"
-api POST /v1/services '{"kind":"analyze","cpu":{"min":0.1,"max":0.5}}'
+rules_model 'temp > 30'
+api POST /v1/services "{\"kind\":\"analyze\",\"cpu\":{\"min\":0.1,\"max\":0.5},\"model\":\"$MODEL\"}"
 S3=$(jqb .id)
 OLD3=$(jqb .worker.pid)
 brinkd_kill9 # the instant after the last reply

@@ -34,7 +34,8 @@ check "worker has seccomp filter and no_new_privs" bash -c "grep -q '^Seccomp:.*
 check "worker has no capabilities" bash -c "grep -q '^CapEff:.*0000000000000000' /proc/$P1/status"
 check "cgroup quota is 1.0 core" test "$(quota_of "$P1")" = 1.00
 
-api POST /v1/services '{"kind":"analyze","cpu":{"min":0.5,"max":1.5},"columns":["temp","hum"],"mode":"batch","batch":10}'
+rules_model 'temp > 30 || hum > 60'
+api POST /v1/services "{\"kind\":\"analyze\",\"cpu\":{\"min\":0.5,\"max\":1.5},\"model\":\"$MODEL\",\"columns\":[\"temp\",\"hum\"],\"mode\":\"batch\",\"batch\":10}"
 expect_status 201 "create an analyze service"
 S2=$(jqb .id)
 P2=$(jqb .worker.pid)

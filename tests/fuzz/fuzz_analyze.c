@@ -5,6 +5,7 @@
  * leak or read out of bounds. The first byte picks the target. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

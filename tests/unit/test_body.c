@@ -139,10 +139,12 @@ static void classes(void **state)
 	assert_string_equal(sp.labels[2], "hot");
 	assert_int_equal(sp.alerts, 6);
 	assert_true(sp.threshold == 0.25);
+	brink_spec_free(&sp);
 	assert_int_equal(svc("{\"kind\":\"analyze\",\"cpu\":{\"min\":0,\"max\":1}}", &sp, msg),
 			 BRINK_BODY_OK);
 	assert_int_equal(sp.alerts, -1);
 	assert_true(sp.threshold == 0.5);
+	brink_spec_free(&sp);
 	assert_int_equal(svc("{\"kind\":\"analyze\",\"cpu\":{\"min\":0,\"max\":1},"
 			     "\"alerts\":[\"hot\"]}", &sp, msg), BRINK_BODY_INVALID);
 	assert_non_null(strstr(msg, "give 'labels' too"));

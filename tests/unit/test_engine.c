@@ -148,7 +148,7 @@ static void test_reference_sgemv(void **state)
 {
 	(void)state;
 	nn__small_kernel_max = 0;
-	assert_int_equal(run_reference(), 9);
+	assert_int_equal(run_reference(), 10);
 	nn__small_kernel_max = NN_SMALL_KERNEL_MAX;
 }
 
@@ -156,7 +156,7 @@ static void test_reference_small_kernel(void **state)
 {
 	(void)state;
 	nn__small_kernel_max = (size_t)-1;
-	assert_int_equal(run_reference(), 9);
+	assert_int_equal(run_reference(), 10);
 	nn__small_kernel_max = NN_SMALL_KERNEL_MAX;
 }
 
@@ -183,7 +183,7 @@ static void test_bad_models(void **state)
 		brink_error_free(&err);
 		free(buf);
 	}
-	assert_int_equal(n, 18);
+	assert_int_equal(n, 20);
 	free(manifest);
 }
 
@@ -382,8 +382,47 @@ static void test_load_under_seccomp(void **state)
 	free(buf);
 }
 
-int main(void)
+/* `test_engine --fresh-load FILE`: in a new process (nothing of libhdf5,
+ * OpenBLAS or jansson set up yet), loads the worker's filter, then the model,
+ * and runs both paths: what a check or a service worker would do if it
+ * parsed only once sandboxed. */
+static int fresh_load(const char *path)
 {
+	FILE *f = fopen(path, "rb");
+	static unsigned char buf[1 << 20];
+	size_t len = f ? fread(buf, 1, sizeof(buf), f) : 0;
+	if (f)
+		fclose(f);
+	if (len == 0 || load_worker_filter(false) < 0)
+		return 3;
+	struct brink_nn *nn = NULL;
+	struct brink_error *err = NULL;
+	if (brink_nn_load(buf, len, &nn, &err) < 0)
+		return 4;
+	float x[64 * 64] = {0}, y[64 * 10], one[10];
+	brink_nn_infer(nn, x, one);
+	brink_nn_infer_batch(nn, x, 64, y);
+	for (size_t i = 0; i < 10; i++)
+		if (!(fabsf(one[i] - y[i]) <= 1e-6f && fabsf(one[i] - y[630 + i]) <= 1e-6f))
+			return 5;
+	return brink_nn_outputs(nn) == 10 ? 0 : 6;
+}
+
+static void test_fresh_load_under_seccomp(void **state)
+{
+	(void)state;
+	char path[128], cmd[300];
+	snprintf(path, sizeof(path), "%s/ref/wide.h5", dir);
+	snprintf(cmd, sizeof(cmd), "/proc/%d/exe --fresh-load %s", (int)getpid(), path);
+	int status = system(cmd);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--fresh-load") == 0)
+		_exit(fresh_load(argv[2])); /* no atexit work (LeakSanitizer) under the filter */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reference_sgemv),
 		cmocka_unit_test(test_reference_small_kernel),
@@ -393,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_describe_and_activations),
 		cmocka_unit_test(test_infer_under_seccomp),
 		cmocka_unit_test(test_load_under_seccomp),
+		cmocka_unit_test(test_fresh_load_under_seccomp),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
