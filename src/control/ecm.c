@@ -99,8 +99,13 @@ int brink_control_ecm_auth(struct brink_control *ctl, const char *key, struct br
 	int rc = brink_store_tenant_by_key(ctl->st, hash, t, err);
 	if (rc < 0 && (*err)->code == BRINK_E_NOT_FOUND)
 		brink_error_make(err, BRINK_E_UNAUTHORIZED, "the key was refused");
-	else if (rc == 0 && brink_store_ecm_get(ctl->st, t->id, out, err) < 0)
-		rc = (*err)->code == BRINK_E_NOT_FOUND ? add_row(ctl, t->id, out, err) : -1;
+	else if (rc == 0 && brink_store_ecm_get(ctl->st, t->id, out, err) < 0) {
+		rc = -1;
+		if ((*err)->code == BRINK_E_NOT_FOUND) { /* a tenant new to ECM */
+			brink_error_free(err);
+			rc = add_row(ctl, t->id, out, err);
+		}
+	}
 	pthread_mutex_unlock(&ctl->lock);
 	return rc;
 }
