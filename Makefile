@@ -45,7 +45,8 @@ CFLAGS += $(ENGINE_CFLAGS)
 
 COMMON_SRC := $(wildcard src/common/*.c)
 DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c src/ingest/*.c \
-		src/runtime/*.c src/control/*.c src/router/*.c)
+		src/runtime/*.c src/control/*.c src/router/*.c \
+		src/ecm/*.c)
 WORKER_SRC := $(wildcard src/worker/*.c)
 # The model engine (analyze service): the worker only, never brinkd.
 WORKER_SRC += $(wildcard src/analyze/*.c)

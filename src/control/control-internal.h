@@ -33,6 +33,9 @@ struct brink_control {
 	struct ctl_service *services; /* uthash by key */
 	struct brink_router *router;  /* NULL: no data plane (tests) */
 	int next_port;                /* where the stream port search starts */
+	/* told (under the lock) of every tenant deleted: the ECM front end */
+	void (*on_unsubscribe)(void *ctx, const char *tenant_id);
+	void *on_unsubscribe_ctx;
 };
 
 /* secret.c: random ids and keys, key hashes, password hashes. */
@@ -63,6 +66,8 @@ int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 void control__service_unplace(struct brink_control *ctl, struct ctl_service *s);
 void control__service_free(struct ctl_service *s);
 void control__on_exit(void *ctx, uint64_t unit_id, const char *reason);
+/* Whether a service holds port or it lies in a tenant's ECM block. */
+bool control__port_taken(struct brink_control *ctl, int port);
 
 /* model.c: a sealed, read-only memfd holding data (O_CLOEXEC, caller closes). */
 int control__model_memfd(const void *data, size_t len, struct brink_error **err);

@@ -139,4 +139,31 @@ size_t brink_control_model_max_bytes(struct brink_control *ctl);
 int brink_control_system(struct brink_control *ctl, struct brink_system *out,
 			 struct brink_error **err);
 
+/* The ECM front end (control/ecm.c). ECM's keys are 40 lowercase hex
+ * characters; brink's are random too (160 bits), stored hashed like every key. */
+#define BRINK_ECM_KEY_LEN 40
+typedef char brink_ecm_key[BRINK_ECM_KEY_LEN + 1];
+/* Registers tenant `name` with an ECM key, its ECM thing ("ecm") and a block
+ * of BRINK_ECM_BLOCK ports from ports.first..ports.last. CONFLICT when the
+ * name is taken, CAPACITY when no block is free; nothing is left on failure. */
+int brink_control_ecm_register(struct brink_control *ctl, const char *name, brink_ecm_key key_out,
+			       struct brink_ecm_tenant *out, struct brink_error **err);
+/* The tenant whose key (an ECM key or a brink key) this is, with its ECM
+ * row, made at once for a tenant who never used ECM. UNAUTHORIZED otherwise. */
+int brink_control_ecm_auth(struct brink_control *ctl, const char *key, struct brink_tenant *t,
+			   struct brink_ecm_tenant *out, struct brink_error **err);
+/* The ECM row of a tenant (NOT_FOUND when none); every row, to cb. */
+int brink_control_ecm_get(struct brink_control *ctl, const char *tenant_id,
+			  struct brink_ecm_tenant *out, struct brink_error **err);
+int brink_control_ecm_list(struct brink_control *ctl,
+			   int (*cb)(void *ctx, const struct brink_ecm_tenant *e), void *ctx,
+			   struct brink_error **err);
+/* fn(ctx, tenant_id) is called, under the control plane's lock, after
+ * every unsubscribe (fn must not call the control plane); NULL: none. */
+void brink_control_on_unsubscribe(struct brink_control *ctl,
+				  void (*fn)(void *ctx, const char *tenant_id), void *ctx);
+/* Records which service the tenant's ECM listening port serves. */
+int brink_control_ecm_set_service(struct brink_control *ctl, const char *tenant_id,
+				  const char *service_id, struct brink_error **err);
+
 #endif

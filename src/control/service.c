@@ -190,13 +190,13 @@ static int check_spec(struct brink_control *ctl, const char *tenant_id, struct b
 	return 0;
 }
 
-static bool port_taken(struct brink_control *ctl, int port)
+bool control__port_taken(struct brink_control *ctl, int port)
 {
 	for (struct ctl_service *s = ctl->services; s; s = s->hh.next)
 		for (size_t i = 0; i < s->rec.nports; i++)
 			if (s->rec.ports[i] == port)
 				return true;
-	return false;
+	return brink_store_ecm_port_taken(ctl->st, port); /* a tenant's ECM block */
 }
 
 /* Gives a forward or analyze service its stream port: the next one of
@@ -211,7 +211,7 @@ static int allocate_stream_port(struct brink_control *ctl, struct ctl_service *s
 		return 0;
 	for (int i = 0; i < span; i++) {
 		int p = first + (ctl->next_port + i) % span;
-		if (!port_taken(ctl, p)) {
+		if (!control__port_taken(ctl, p)) {
 			s->rec.ports[0] = p;
 			s->rec.nports = 1;
 			ctl->next_port = (p - first + 1) % span;

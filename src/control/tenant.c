@@ -76,6 +76,8 @@ int brink_control_unsubscribe(struct brink_control *ctl, const char *tenant_id,
 			control__service_free(s);
 		}
 		control__cpu_rebalance(ctl, NULL);
+		if (ctl->on_unsubscribe)
+			ctl->on_unsubscribe(ctl->on_unsubscribe_ctx, tenant_id);
 	}
 	pthread_mutex_unlock(&ctl->lock);
 	return rc;

@@ -47,6 +47,11 @@ static const struct cfg_key keys[] = {
 	NUM("mqtt.port", CFG_INT, mqtt_port, 1, 65535, "1883", false),
 	NUM("ecm.enabled", CFG_BOOL, ecm_enabled, 0, 1, "false", false),
 	NUM("ecm.port_offset", CFG_INT, ecm_port_offset, 0, 50000, "0", false),
+	/* the ECM front end's request ports (ECM listened on loopback); device and
+	 * listening ports and bootstrap use ingest.bind like other thing ports */
+	STR("ecm.bind", ecm_bind, "127.0.0.1", false),
+	NUM("ecm.timeout_ms", CFG_INT, ecm_timeout_ms, 100, 600000, "10000", false),
+	NUM("ecm.max_model_bytes", CFG_INT, ecm_max_model_bytes, 1024, 268435456, "8388608", false),
 	NUM("cpu.capacity", CFG_DOUBLE, cpu_capacity, 0, 4096, "0", true),
 	NUM("cpu.reserve", CFG_DOUBLE, cpu_reserve, 0, 64, "0.25", true),
 	STR("runtime.default", runtime_default, "sandbox", true),

@@ -27,6 +27,9 @@ struct brink_config {
 	int mqtt_port;
 	bool ecm_enabled;
 	int ecm_port_offset;
+	char ecm_bind[64];
+	int ecm_timeout_ms;      /* a request, a key or a model upload must arrive within */
+	int ecm_max_model_bytes; /* the analysis service's .h5 upload */
 	double cpu_capacity; /* 0: the machine's cores minus cpu.reserve */
 	double cpu_reserve;
 	char runtime_default[32];

@@ -17,6 +17,7 @@
 #include "control/control.h"
 #include "router/router.h"
 #include "core/config.h"
+#include "ecm/ecm.h"
 #include "store/store.h"
 
 #define MAX_OVERRIDES 64
@@ -36,6 +37,7 @@ struct daemon {
 	struct brink_control *ctl;
 	struct brink_router *router;
 	struct brink_api *api;
+	struct brink_ecm *ecm; /* NULL unless ecm.enabled */
 };
 
 static void usage(FILE *out)
@@ -189,11 +191,14 @@ static int daemon_start(struct daemon *d, struct brink_error **err)
 	if (brink_control_start(d->ctl, err) < 0 ||
 	    brink_api_start(&d->cfg, d->ctl, d->router, &d->api, err) < 0)
 		return -1;
+	if (d->cfg.ecm_enabled && brink_ecm_start(&d->cfg, d->ctl, d->router, &d->ecm, err) < 0)
+		return -1;
 	return 0;
 }
 
 static void daemon_stop(struct daemon *d)
 {
+	brink_ecm_stop(d->ecm);
 	brink_api_stop(d->api);
 	if (d->ctl)
 		brink_control_set_router(d->ctl, NULL);

@@ -117,6 +117,11 @@ int brink_ingest_bootstrap_start(struct brink_router *r, struct brink_error **er
 	struct sockaddr_in addr;
 	if (r->cfg.bootstrap_port == 0)
 		return 0;
+	/* ECM's front end answers thing keys on its bootstrap port the same way */
+	if (r->cfg.ecm_enabled && r->cfg.bootstrap_port == 3000 + r->cfg.ecm_port_offset) {
+		log_info("bootstrap: port %d is served by the ECM front end", r->cfg.bootstrap_port);
+		return 0;
+	}
 	uv_ip4_addr(r->cfg.ingest_bind, r->cfg.bootstrap_port, &addr);
 	int rc = uv_tcp_bind(&r->bootstrap, (const struct sockaddr *)&addr, 0);
 	if (rc == 0)

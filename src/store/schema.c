@@ -44,5 +44,11 @@ const char *const store__migrations[] = {
 	"  UNIQUE (tenant_id, name));"
 	"CREATE INDEX models_tenant ON models(tenant_id, seq);"
 	"ALTER TABLE services ADD COLUMN analysis TEXT NOT NULL DEFAULT '{}';",
+	/* 4: the ECM front end: each tenant's block of ports, its ECM thing and
+	 * the service its ECM listening port serves */
+	"CREATE TABLE ecm_tenants ("
+	"  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
+	"  base_port INTEGER NOT NULL UNIQUE, thing_id TEXT NOT NULL,"
+	"  data_service TEXT NOT NULL DEFAULT '');",
 	NULL,
 };

@@ -33,6 +33,12 @@ enum store_stmt {
 	ST_MODEL_DATA,
 	ST_MODEL_LIST,
 	ST_MODEL_DELETE,
+	/* ecm.c */
+	ST_ECM_INSERT,
+	ST_ECM_GET,
+	ST_ECM_LIST,
+	ST_ECM_SET_SERVICE,
+	ST_ECM_PORT_TAKEN,
 	ST__COUNT,
 };
 

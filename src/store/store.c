@@ -47,6 +47,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_MODEL_LIST] = "SELECT id, tenant_id, name, format, size, inputs, outputs, summary, created"
 			  " FROM models WHERE tenant_id = ?1 ORDER BY seq",
 	[ST_MODEL_DELETE] = "DELETE FROM models WHERE tenant_id = ?1 AND id = ?2",
+	[ST_ECM_INSERT] = "INSERT INTO ecm_tenants(tenant_id, base_port, thing_id) VALUES (?1, ?2, ?3)",
+	[ST_ECM_GET] = "SELECT tenant_id, base_port, thing_id, data_service FROM ecm_tenants"
+		       " WHERE tenant_id = ?1",
+	[ST_ECM_LIST] = "SELECT tenant_id, base_port, thing_id, data_service FROM ecm_tenants"
+			" ORDER BY base_port",
+	[ST_ECM_SET_SERVICE] = "UPDATE ecm_tenants SET data_service = ?2 WHERE tenant_id = ?1",
+	[ST_ECM_PORT_TAKEN] = "SELECT 1 FROM ecm_tenants WHERE base_port <= ?1 AND base_port > ?1 - "
+			      "10",
 };
 
 int store__error(struct brink_store *st, struct brink_error **err, const char *what)

@@ -86,5 +86,28 @@ int brink_store_model_list(struct brink_store *st, const char *tenant_id,
 			   struct brink_error **err);
 int brink_store_model_delete(struct brink_store *st, const char *tenant_id, const char *id,
 			     struct brink_error **err);
+/* The ECM front end's tenants (store/ecm.c): a block of BRINK_ECM_BLOCK ports
+ * from base_port, the tenant's ECM thing and the service its ECM listening
+ * port serves ("" when none). Rows go with their tenant. get: NOT_FOUND when
+ * the tenant has none; insert: CONFLICT when the tenant or the base is taken;
+ * list calls cb for each row (a non-zero return stops and is returned). */
+#define BRINK_ECM_BLOCK 10
+struct brink_ecm_tenant {
+	brink_id tenant_id;
+	int base_port;
+	brink_id thing_id;
+	brink_id data_service;
+};
+int brink_store_ecm_insert(struct brink_store *st, const struct brink_ecm_tenant *e,
+			   struct brink_error **err);
+int brink_store_ecm_get(struct brink_store *st, const char *tenant_id,
+			struct brink_ecm_tenant *out, struct brink_error **err);
+int brink_store_ecm_list(struct brink_store *st,
+			 int (*cb)(void *ctx, const struct brink_ecm_tenant *e), void *ctx,
+			 struct brink_error **err);
+int brink_store_ecm_set_service(struct brink_store *st, const char *tenant_id,
+				const char *service_id, struct brink_error **err);
+/* Whether port lies in some tenant's ECM block (false when the store fails). */
+bool brink_store_ecm_port_taken(struct brink_store *st, int port);
 
 #endif

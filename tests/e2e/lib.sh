@@ -41,6 +41,27 @@ COAP_PORT=${COAP_PORT:-$(free_port)}
 PORTS_FIRST=$((10000 + (RANDOM % 99) * 100))
 export BRINK_URL="http://127.0.0.1:$API_PORT"
 
+# ECM's fixed ports; ecm_offset prints an ecm.port_offset that puts every one
+# of them on a free port below 32768, clear of this test's other ports.
+ECM_PORTS="3000 5005 5006 5008 5013 10000 10001 10002 12000"
+ecm_offset() {
+	local o p ok
+	while :; do
+		o=$((1 + RANDOM % 20000))
+		ok=1
+		for p in $ECM_PORTS; do
+			p=$((p + o))
+			if { [ "$p" -ge "$PORTS_FIRST" ] && [ "$p" -le $((PORTS_FIRST + 99)) ]; } ||
+				[ "$p" = "$API_PORT" ] || [ "$p" = "$INGEST_PORT" ] || [ "$p" = "$BOOTSTRAP_PORT" ] ||
+				ss -Htln "sport = :$p" | grep -q .; then
+				ok=0
+				break
+			fi
+		done
+		[ "$ok" = 1 ] && { echo "$o"; return; }
+	done
+}
+
 brinkd_start() {
 	"$BRINKD" -o data_dir="$DATA_DIR" -o api.port="$API_PORT" -o api.bind=127.0.0.1 \
 		-o ingest.tcp.port="$INGEST_PORT" -o ingest.bind=127.0.0.1 \
