@@ -25,6 +25,7 @@ struct brink_api {
 	struct brink_control *ctl;
 	struct brink_router *router;
 	int ingest_port;
+	int coap_port, coap_dtls_port; /* bootstrap.c (dtls 0: off) */
 	atomic_size_t max_body;
 	struct api_metrics metrics;
 };
@@ -89,6 +90,7 @@ void api__tenant_create(struct api_request *rq);
 void api__tenant_get(struct api_request *rq);
 void api__tenant_delete(struct api_request *rq);
 void api__tenant_rotate_key(struct api_request *rq);
+void api__thing_rekey(struct api_request *rq);
 void api__thing_create(struct api_request *rq);
 void api__thing_list(struct api_request *rq);
 void api__thing_get(struct api_request *rq);

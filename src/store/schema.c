@@ -33,5 +33,8 @@ const char *const store__migrations[] = {
 	"CREATE INDEX services_tenant ON services(tenant_id);",
 	/* 2: host ports handed to a service (its stream port) */
 	"ALTER TABLE services ADD COLUMN ports TEXT NOT NULL DEFAULT '[]';",
+	/* 3: the thing key sealed under the gateway's master key (the DTLS PSK);
+	 * NULL for things made before it, until their key is rotated */
+	"ALTER TABLE things ADD COLUMN key_sealed BLOB;",
 	NULL,
 };

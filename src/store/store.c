@@ -38,6 +38,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"SELECT id, tenant_id, kind, name, runtime, cpu_min, cpu_max, memory_mb,"
 		" all_things, things, model, columns, mode, batch, image, container_ports,"
 		" desired, state, reason, created, ports FROM services ORDER BY seq",
+	/* thing keys sealed for DTLS (thing_key.c) */
+	[ST_THING_SET_SEALED] = "UPDATE things SET key_sealed = ?2 WHERE id = ?1",
+	[ST_THING_REKEY] = "UPDATE things SET key_hash = ?3, key_sealed = ?4"
+			   " WHERE tenant_id = ?1 AND id = ?2",
+	[ST_THING_BY_NAMES] = "SELECT th.id, th.tenant_id, th.name, th.info, th.created,"
+			      " th.last_seen, th.key_sealed FROM things th"
+			      " JOIN tenants te ON te.id = th.tenant_id"
+			      " WHERE te.name = ?1 AND th.name = ?2",
 };
 
 int store__error(struct brink_store *st, struct brink_error **err, const char *what)
