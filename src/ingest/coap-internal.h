@@ -39,7 +39,7 @@ int coap__dtls_listen(struct brink_coap *c, const coap_address_t *udp_addr,
 /* The thing a DTLS session authenticated, checked again against the store
  * (a rotated key ends its sessions): 0 with *thing filled, or the code to
  * refuse with (4.01) and *why. */
-coap_pdu_code_t coap__dtls_thing(struct brink_coap *c, const coap_session_t *s,
+coap_pdu_code_t coap__dtls_thing(struct brink_coap *c, coap_session_t *s,
 				 struct brink_thing *thing, const char **why);
 
 #endif

@@ -22,15 +22,18 @@
 static struct brink_coap *events_to;
 
 /* What a DTLS session's app data records, so each failed handshake is
- * counted once: when its identity is refused, or when libcoap gives up on
- * it (an error, or deleting it before it connected: a wrong key makes the
- * client's Finished undecryptable, which DTLS drops until it times out). */
-static char session_connected, session_counted;
+ * counted once: when its identity is refused, or when libcoap gives up on a
+ * session whose identity was accepted but which never connected (a wrong
+ * key makes the client's Finished undecryptable, which DTLS drops until the
+ * session times out). Sessions that never offered an identity (libcoap's
+ * cookie exchange) are not counted. */
+static char session_offered, session_connected, session_counted;
 
 static void refuse_identity(struct brink_coap *c, coap_session_t *s, const char *why)
 {
 	char peer[64];
-	if (coap_session_get_app_data(s))
+	void *state = coap_session_get_app_data(s);
+	if (state == &session_counted || state == &session_connected)
 		return;
 	coap_session_set_app_data(s, &session_counted);
 	atomic_fetch_add(&c->r->stats.refused_dtls, 1);
@@ -62,6 +65,7 @@ static const coap_bin_const_t *on_identity(coap_bin_const_t *identity, coap_sess
 		refuse_identity(c, s, why);
 		return NULL;
 	}
+	coap_session_set_app_data(s, &session_offered);
 	c->psk_bin.s = (const uint8_t *)c->psk;
 	c->psk_bin.length = BRINK_KEY_LEN;
 	return &c->psk_bin; /* libcoap copies it */
@@ -72,9 +76,13 @@ static int on_event(coap_session_t *s, const coap_event_t event)
 	struct brink_coap *c = events_to;
 	if (!c || coap_session_get_proto(s) != COAP_PROTO_DTLS)
 		return 0;
-	if (event == COAP_EVENT_DTLS_CONNECTED)
+	/* libcoap 4.3.1 signals no DTLS_CONNECTED on server sessions: a session
+	 * counts as connected once established or once it carried a request */
+	if (event == COAP_EVENT_DTLS_CONNECTED ||
+	    coap_session_get_state(s) == COAP_SESSION_STATE_ESTABLISHED)
 		coap_session_set_app_data(s, &session_connected);
-	else if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_SERVER_SESSION_DEL)
+	else if ((event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_SERVER_SESSION_DEL) &&
+		 coap_session_get_app_data(s) == &session_offered)
 		refuse_identity(c, s, "DTLS handshake did not complete (wrong key?)");
 	return 0;
 }
@@ -109,9 +117,10 @@ int coap__dtls_listen(struct brink_coap *c, const coap_address_t *udp_addr,
 	return 0;
 }
 
-coap_pdu_code_t coap__dtls_thing(struct brink_coap *c, const coap_session_t *s,
+coap_pdu_code_t coap__dtls_thing(struct brink_coap *c, coap_session_t *s,
 				 struct brink_thing *thing, const char **why)
 {
+	coap_session_set_app_data(s, &session_connected); /* it got this far */
 	const coap_bin_const_t *id = coap_session_get_psk_identity(s);
 	const coap_bin_const_t *key = coap_session_get_psk_key(s);
 	char tenant[BRINK_NAME_MAX + 1], name[BRINK_NAME_MAX + 1];
