@@ -119,6 +119,9 @@ bool api__ws_wanted(struct api_request *rq);
 void api__ws_upgrade(struct api_request *rq, uint64_t service);
 int api__ws_init(struct brink_api *api);
 void api__ws_stop(struct brink_api *api);
+/* stream.c: ends every SSE stream (resuming the suspended ones), so that
+ * libmicrohttpd can stop. */
+void api__sse_stop(void);
 void api__ws_free(struct brink_api *api);
 
 #endif

@@ -180,6 +180,7 @@ void brink_api_stop(struct brink_api *api)
 	if (!api)
 		return;
 	api__ws_stop(api); /* MHD must not stop with upgraded sockets open */
+	api__sse_stop();   /* ... nor with suspended connections */
 	MHD_stop_daemon(api->mhd);
 	api__ws_free(api);
 	free(api);

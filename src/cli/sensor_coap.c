@@ -29,14 +29,14 @@ struct cthing {
 	double *vals;
 	long seq, pending;
 	double due;
-	bool refused;
+	bool refused, unreachable;
 };
 
 struct crun {
 	const struct cli_coap_plan *p;
 	struct cthing *things;
 	coap_context_t *ctx;
-	long sent, accepted, errors, refused, lost;
+	long sent, accepted, errors, refused, unreachable, lost;
 	double window;
 	int shown;
 	long hidden;
@@ -180,12 +180,19 @@ static void on_nack(coap_session_t *s, const coap_pdu_t *sent, const coap_nack_r
 	struct cthing *t = thing_of(s);
 	(void)sent;
 	(void)mid;
-	if (!t)
+	if (!t || t->pending == 0)
 		return;
 	t->pending--;
 	current->lost++;
 	if (why == COAP_NACK_TLS_FAILED)
 		refuse_thing(t, "the DTLS handshake failed (wrong identity or key?)");
+	else if ((why == COAP_NACK_NOT_DELIVERABLE || why == COAP_NACK_ICMP_ISSUE) &&
+		 !t->unreachable) {
+		t->unreachable = true;
+		current->unreachable++;
+		note(current, "%s: cannot reach brinkd's CoAP port (nothing listens there?)",
+		     t->def->name);
+	}
 }
 
 static int on_event(coap_session_t *s, const coap_event_t ev)
@@ -273,7 +280,7 @@ static int setup(struct crun *r)
 
 static bool thing_done(const struct crun *r, const struct cthing *t)
 {
-	return t->refused || stop_asked || (r->p->count && t->seq >= r->p->count);
+	return t->refused || t->unreachable || stop_asked || (r->p->count && t->seq >= r->p->count);
 }
 
 /* Sends what is due; returns ms until the next reading is (-1: none). */
@@ -312,7 +319,7 @@ static bool all_sent(const struct crun *r)
 static bool all_answered(const struct crun *r)
 {
 	for (size_t i = 0; i < r->p->n; i++)
-		if (r->things[i].pending > 0 && !r->things[i].refused)
+		if (r->things[i].pending > 0 && !r->things[i].refused && !r->things[i].unreachable)
 			return false;
 	return true;
 }
@@ -345,8 +352,9 @@ static void summary(const struct cli_ctx *ctx, const struct crun *r, double elap
 		fprintf(stderr, "brink: (%ld more such messages not shown)\n", r->hidden);
 	if (ctx->json) {
 		printf("{\"things\":%zu,\"sent\":%ld,\"accepted\":%ld,\"errors\":%ld,"
-		       "\"refused\":%ld,\"lost\":%ld,\"unanswered\":%ld,\"elapsed\":%.3f}\n",
-		       r->p->n, r->sent, r->accepted, r->errors, r->refused, r->lost,
+		       "\"refused\":%ld,\"unreachable\":%ld,\"lost\":%ld,\"unanswered\":%ld,"
+		       "\"elapsed\":%.3f}\n",
+		       r->p->n, r->sent, r->accepted, r->errors, r->refused, r->unreachable, r->lost,
 		       unanswered > 0 ? unanswered : 0, elapsed);
 		return;
 	}
@@ -356,6 +364,8 @@ static void summary(const struct cli_ctx *ctx, const struct crun *r, double elap
 	       r->accepted, r->errors, r->errors == 1 ? "" : "s");
 	if (r->refused)
 		printf(", %ld thing%s refused", r->refused, r->refused == 1 ? "" : "s");
+	if (r->unreachable)
+		printf(", %ld could not reach it", r->unreachable);
 	if (r->lost || unanswered > 0)
 		printf(", %ld unanswered", r->lost + (unanswered > 0 ? unanswered : 0));
 	putchar('\n');
@@ -389,7 +399,7 @@ int cli__sensor_coap(const struct cli_ctx *ctx, const struct cli_coap_plan *plan
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 		summary(ctx, &r, elapsed);
-		if (r.accepted == 0 && r.errors == 0 && r.sent > 0 && !r.refused)
+		if (r.unreachable || (r.accepted == 0 && r.errors == 0 && r.sent > 0 && !r.refused))
 			rc = CLI_ECONNECT;
 		else if (r.refused || r.errors || r.accepted < r.sent)
 			rc = CLI_EAPI;
