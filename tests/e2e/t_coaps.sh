@@ -71,13 +71,41 @@ check "sensor simulate --proto coap: 2 things x 3 readings accepted" test "$(jq 
 cli sensor simulate --proto coaps --port "$COAPS_PORT" --host 127.0.0.1 --thing "alpha/roof:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" --count 1 --json
 check "sensor simulate --proto coaps with a wrong key: the thing is refused, exit 1" test "$(jq -r .refused <<<"$OUT")/$RC" = 1/1
 
+# a flood of bad datagrams (garbage, malformed CoAP options, DTLS records
+# out of nowhere) on both ports does not stop good readings
+FLOOD=$(cat <<'PY'
+import os, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+ports, end, n = [int(p) for p in sys.argv[1:3]], time.time() + 4, 0
+bad = [b"\x40\x02\x00\x01\xf0", b"\x44\x02\x00\x01\xde\xad\xbe\xef\xdd\xff\xff",
+       b"\x16\xfe\xfd" + os.urandom(40), b"\x50\x02\x00\x01\xbb\x00t\x04roof"]
+while time.time() < end:
+    for p in ports:
+        s.sendto(bad[n % len(bad)] if n % 3 else os.urandom(n % 200), ("127.0.0.1", p))
+        n += 1
+    if n % 64 == 0:
+        time.sleep(0.002)
+print(n)
+PY
+)
+/usr/bin/python3 -c "$FLOOD" "$COAP_PORT" "$COAPS_PORT" >"$DATA_DIR/flood.count" &
+FLOOD_PID=$!
+sleep 0.5
+cli sensor simulate --proto coaps --port "$COAPS_PORT" --host 127.0.0.1 --thing "alpha/roof:$TA" --count 10 --rate 10 --json
+check "during a flood of bad datagrams, coaps readings are all accepted" test "$(jq -r .accepted <<<"$OUT")/$RC" = 10/0
+cli sensor simulate --proto coap --port "$COAP_PORT" --host 127.0.0.1 --thing "roof:$TA" --count 10 --rate 10 --json
+check "... and coap readings too" test "$(jq -r .accepted <<<"$OUT")/$RC" = 10/0
+wait "$FLOOD_PID"
+check "the flood sent thousands of datagrams ($(cat "$DATA_DIR/flood.count"))" test "$(cat "$DATA_DIR/flood.count")" -gt 2000
+check "libcoap's complaints about them are rate-limited" test "$(grep -c 'warn: coap:' "$DATA_DIR/brinkd.log")" -le 9
+
 sleep 0.5
 kill "$STREAM_PID" 2>/dev/null; wait "$STREAM_PID" 2>/dev/null
 S=$DATA_DIR/stream1
 check "the stream gets the DTLS readings with the thing's name" \
 	test "$(grep '"thing":"roof"' "$S" | grep -v hum | grep -c '"seq":[123][,}]')" = 3
-check "... and the simulated ones (5 + 5 coaps, 3 coap for roof, 3 for cellar)" \
-	test "$(grep -c '"thing":"roof"' "$S")/$(grep -c '"thing":"cellar"' "$S")" = 16/3
+check "... and the simulated ones (5 + 5 + 10 coaps, 3 + 10 coap for roof, 3 for cellar)" \
+	test "$(grep -c '"thing":"roof"' "$S")/$(grep -c '"thing":"cellar"' "$S")" = 36/3
 check "nothing refused reached the stream" bash -c "! grep -q -e '\"seq\":9[0-9]' -e '\"b\":' '$S'"
 
 # bootstrap of the coaps endpoint
