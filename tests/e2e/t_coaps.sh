@@ -97,6 +97,7 @@ cli sensor simulate --proto coap --port "$COAP_PORT" --host 127.0.0.1 --thing "r
 check "... and coap readings too" test "$(jq -r .accepted <<<"$OUT")/$RC" = 10/0
 wait "$FLOOD_PID"
 check "the flood sent thousands of datagrams ($(cat "$DATA_DIR/flood.count"))" test "$(cat "$DATA_DIR/flood.count")" -gt 2000
+check "the malformed ones are counted ($(metric malformed) > 1000)" test "$(metric malformed)" -gt 1000
 check "libcoap's complaints about them are rate-limited" test "$(grep -c 'warn: coap:' "$DATA_DIR/brinkd.log")" -le 9
 
 sleep 0.5
