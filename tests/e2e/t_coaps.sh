@@ -133,10 +133,10 @@ check "a thing without a sealed key is refused over DTLS" test "$(coaps alpha/ce
 check "... with a clear log line" grep -q 'alpha/cellar: the thing has no stored key .*rotate its key' "$DATA_DIR/brinkd.log"
 check "... but its key still works on CoAP over UDP" \
 	bash -c "timeout 10 coap-client-notls -B 3 -m post -e '{\"seq\":5}' 'coap://127.0.0.1:$COAP_PORT/t/cellar?k=$TC' -v 6 2>&1 | grep -q c:2.04"
-KEY=$A
-api POST "/v1/things/$TC_ID/key"
-expect_status 200 "rotate the thing's key"
-TC2=$(jqb .key)
+export BRINK_KEY=$A
+cli --json thing key "$TC_ID"
+check "brink thing key rotates the thing's key" test "$RC/$(jq -r .name <<<"$OUT")" = 0/cellar
+TC2=$(jq -r .key <<<"$OUT")
 check "the rotation gives a new key" test -n "$TC2" -a "$TC2" != "$TC"
 check "after the rotation DTLS works with the new key" test "$(coaps alpha/cellar "$TC2" /t/cellar '{"seq":6}')" = 2.04
 check "the old key is refused over DTLS" test "$(coaps alpha/cellar "$TC" /t/cellar '{"seq":99}')" = none
