@@ -24,7 +24,7 @@ up() {
 	# shellcheck disable=SC2086
 	${SUT_PREFIX:-} "$BUILD/brinkd" -o data_dir="$D" -o api.port=$API -o api.bind=127.0.0.1 \
 		-o ingest.tcp.port=$((API + 1)) -o ingest.bind=127.0.0.1 -o bootstrap.port=0 \
-		-o coap.port=$((API + 2)) -o ports.first=$((API + 3)) -o ports.last=$((API + 20)) \
+		-o coap.port=$((API + 2)) -o coap.dtls_port=0 -o ports.first=$((API + 3)) -o ports.last=$((API + 20)) \
 		-o log.level=warn -o cpu.capacity=2 -o cpu.reserve=0 2>"$D/brinkd.log" &
 	pid=$!
 	echo "$pid" >"$D/pid"

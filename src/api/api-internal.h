@@ -25,6 +25,7 @@ struct brink_api {
 	struct brink_control *ctl;
 	struct brink_router *router;
 	int ingest_port;
+	int coap_port, coap_dtls_port; /* bootstrap.c (dtls 0: off) */
 	atomic_size_t max_body;
 	atomic_size_t max_model; /* POST /v1/models bodies (models.max_bytes) */
 	struct api_metrics metrics;
@@ -90,6 +91,7 @@ void api__tenant_create(struct api_request *rq);
 void api__tenant_get(struct api_request *rq);
 void api__tenant_delete(struct api_request *rq);
 void api__tenant_rotate_key(struct api_request *rq);
+void api__thing_rekey(struct api_request *rq);
 void api__thing_create(struct api_request *rq);
 void api__thing_list(struct api_request *rq);
 void api__thing_get(struct api_request *rq);
@@ -124,6 +126,9 @@ bool api__ws_wanted(struct api_request *rq);
 void api__ws_upgrade(struct api_request *rq, uint64_t service);
 int api__ws_init(struct brink_api *api);
 void api__ws_stop(struct brink_api *api);
+/* stream.c: ends every SSE stream (resuming the suspended ones), so that
+ * libmicrohttpd can stop. */
+void api__sse_stop(void);
 void api__ws_free(struct brink_api *api);
 
 #endif

@@ -148,6 +148,8 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 	api->ctl = ctl;
 	api->router = router;
 	api->ingest_port = cfg->ingest_tcp_port;
+	api->coap_port = cfg->coap_port;
+	api->coap_dtls_port = cfg->coap_dtls_port;
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
 	atomic_store(&api->max_model, (size_t)cfg->models_max_bytes);
 	if (api__ws_init(api) < 0) {
@@ -179,6 +181,7 @@ void brink_api_stop(struct brink_api *api)
 	if (!api)
 		return;
 	api__ws_stop(api); /* MHD must not stop with upgraded sockets open */
+	api__sse_stop();   /* ... nor with suspended connections */
 	MHD_stop_daemon(api->mhd);
 	api__ws_free(api);
 	free(api);

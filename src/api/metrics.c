@@ -115,6 +115,9 @@ static void put_router(struct text *t, struct brink_router *r)
 	       "brink_ingest_refused_total{reason=\"line\"} %llu\n"
 	       "brink_ingest_refused_total{reason=\"auth\"} %llu\n",
 	    (unsigned long long)s.refused_lines, (unsigned long long)s.refused_auth);
+	put(t, "brink_ingest_refused_total{reason=\"dtls\"} %llu\n"
+	       "brink_ingest_refused_total{reason=\"malformed\"} %llu\n",
+	    (unsigned long long)s.refused_dtls, (unsigned long long)s.refused_malformed);
 	put(t, "# HELP brink_ingest_connections_total Thing connections accepted.\n"
 	       "# TYPE brink_ingest_connections_total counter\nbrink_ingest_connections_total %llu\n",
 	    (unsigned long long)s.connections);

@@ -19,6 +19,7 @@ static const struct route routes[] = {
 	{"GET", "/v1/things", api__thing_list, true},
 	{"GET", "/v1/things/*", api__thing_get, true},
 	{"DELETE", "/v1/things/*", api__thing_delete, true},
+	{"POST", "/v1/things/*/key", api__thing_rekey, true}, /* a new thing key */
 	{"POST", "/v1/services", api__service_create, true},
 	{"GET", "/v1/services", api__service_list, true},
 	{"GET", "/v1/services/*", api__service_get, true},

@@ -16,7 +16,52 @@ struct sse {
 	struct MHD_Connection *conn;
 	struct brink_stream_sub *sub;
 	bool suspended; /* under sub->lock */
+	struct sse *prev, *next; /* every open SSE stream, under open_lock */
 };
+
+/* Open SSE streams, so that brinkd can end them before it stops
+ * libmicrohttpd, which must not stop with suspended connections (a client
+ * that went away while its stream was idle stays suspended until a line
+ * comes). One API per process. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sse *open_streams;
+
+static void track(struct sse *s)
+{
+	pthread_mutex_lock(&open_lock);
+	s->next = open_streams;
+	if (open_streams)
+		open_streams->prev = s;
+	open_streams = s;
+	pthread_mutex_unlock(&open_lock);
+}
+
+static void untrack(struct sse *s)
+{
+	pthread_mutex_lock(&open_lock);
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (open_streams == s)
+		open_streams = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	pthread_mutex_unlock(&open_lock);
+}
+
+void api__sse_stop(void)
+{
+	pthread_mutex_lock(&open_lock);
+	for (struct sse *s = open_streams; s; s = s->next) {
+		pthread_mutex_lock(&s->sub->lock);
+		s->sub->closed = true;
+		if (s->suspended) {
+			s->suspended = false;
+			MHD_resume_connection(s->conn);
+		}
+		pthread_mutex_unlock(&s->sub->lock);
+	}
+	pthread_mutex_unlock(&open_lock);
+}
 
 static size_t sse_format(const char *line, size_t len, char *out, size_t cap)
 {
@@ -65,6 +110,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 static void sse_free(void *cls)
 {
 	struct sse *s = cls;
+	untrack(s);
 	brink_stream_sub_release(s->router, s->sub);
 	free(s);
 }
@@ -119,6 +165,7 @@ void api__service_stream(struct api_request *rq)
 		api__reply_errorf(rq, 500, "internal", "out of memory");
 		return;
 	}
+	track(s);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	rq->custom = resp;

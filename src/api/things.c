@@ -62,3 +62,19 @@ void api__thing_delete(struct api_request *rq)
 		return reply_failure(rq, err);
 	api__reply_no_content(rq);
 }
+
+void api__thing_rekey(struct api_request *rq)
+{
+	struct brink_error *err = NULL;
+	struct brink_thing t;
+	brink_key key;
+	if (!brink_id_valid(rq->param)) {
+		api__reply_errorf(rq, 404, "not_found", "no thing with id %s", rq->param);
+		return;
+	}
+	if (brink_control_thing_rekey(rq->api->ctl, rq->tenant.id, rq->param, &t, key, &err) < 0)
+		return reply_failure(rq, err);
+	json_t *o = api__thing_json(&t);
+	json_object_set_new(o, "key", json_string(key));
+	api__reply_json(rq, 200, o);
+}

@@ -6,6 +6,7 @@
  * its last reading it shuts its side down and reads brinkd's answers until
  * brinkd closes: every error line is counted. */
 #include "cli/cli-internal.h"
+#include "cli/sensor-coap.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -69,6 +70,8 @@ struct sim {
 	double window; /* reports: the second being counted */
 	int shown;
 	long hidden;
+	const char *proto; /* tcp, coap, coaps (sensor_coap.c) */
+	bool port_set, non;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -121,6 +124,7 @@ enum {
 	OPT_HOST,
 	OPT_PORT,
 	OPT_PROTOCOL,
+	OPT_NON,
 };
 
 static const struct option sim_opts[] = {
@@ -132,6 +136,7 @@ static const struct option sim_opts[] = {
 	{"host", required_argument, NULL, OPT_HOST},
 	{"port", required_argument, NULL, OPT_PORT},
 	{"protocol", required_argument, NULL, OPT_PROTOCOL},
+	{"non", no_argument, NULL, OPT_NON},
 	{NULL, 0, NULL, 0},
 };
 
@@ -252,14 +257,15 @@ static int fields_arg(const struct cli_ctx *ctx, struct sim *s, const char *arg)
 	}
 }
 
-static int protocol_arg(const struct cli_ctx *ctx, const char *arg)
+static int protocol_arg(const struct cli_ctx *ctx, struct sim *s, const char *arg)
 {
-	if (strcmp(arg, "tcp") == 0)
+	if (strcmp(arg, "tcp") == 0 || strcmp(arg, "coap") == 0 || strcmp(arg, "coaps") == 0) {
+		s->proto = arg;
 		return CLI_OK;
-	if (strcmp(arg, "coap") == 0 || strcmp(arg, "mqtt") == 0)
-		return cli__fail(CLI_EUSAGE, "--protocol %s is not supported yet (only tcp is)",
-				 arg);
-	return cli__usage(ctx, "--protocol wants tcp (coap and mqtt are to come), not '%s'", arg);
+	}
+	if (strcmp(arg, "mqtt") == 0)
+		return cli__fail(CLI_EUSAGE, "--protocol %s is not supported yet", arg);
+	return cli__usage(ctx, "--protocol wants tcp, coap or coaps, not '%s'", arg);
 }
 
 static int sim_option(const struct cli_ctx *ctx, struct sim *s, int c, const char *arg)
@@ -289,9 +295,13 @@ static int sim_option(const struct cli_ctx *ctx, struct sim *s, int c, const cha
 		if (cli__parse_long(arg, 1, 65535, &s->port) < 0)
 			return cli__usage(ctx, "--port wants a port from 1 to 65535, not '%s'",
 					  arg);
+		s->port_set = true;
 		return CLI_OK;
 	case OPT_PROTOCOL:
-		return protocol_arg(ctx, arg);
+		return protocol_arg(ctx, s, arg);
+	case OPT_NON:
+		s->non = true;
+		return CLI_OK;
 	default:
 		return CLI_EUSAGE; /* '?': already reported */
 	}
@@ -761,11 +771,38 @@ static int simulate(const struct cli_ctx *ctx, struct sim *s)
 	return rc != CLI_OK ? rc : outcome(s);
 }
 
+/* --protocol coap|coaps: the things and options handed to sensor_coap.c. */
+static int simulate_coap(const struct cli_ctx *ctx, struct sim *s)
+{
+	char host[256];
+	int rc = s->host ? CLI_OK : cli__url_host(ctx, host, sizeof(host));
+	_cleanup_free_ struct cli_coap_thing *things = calloc(s->n, sizeof(*things));
+	const char *fields[SIM_FIELDS_MAX];
+	if (rc != CLI_OK || !things)
+		return rc != CLI_OK ? rc : cli__fail(CLI_EAPI, "out of memory");
+	for (size_t i = 0; i < s->n; i++)
+		things[i] = (struct cli_coap_thing){s->things[i]->name, s->things[i]->key};
+	for (size_t i = 0; i < s->nfields; i++)
+		fields[i] = s->fields[i].name;
+	struct cli_coap_plan plan = {
+		.things = things, .n = s->n, .fields = fields, .nfields = s->nfields,
+		.rate = s->rate, .count = s->count, .host = s->host ? s->host : host,
+		.port = s->port_set ? s->port : 0, .dtls = strcmp(s->proto, "coaps") == 0,
+		.non = s->non,
+	};
+	return cli__sensor_coap(ctx, &plan);
+}
+
 static int run_simulate(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct sim s = {.rate = 1, .port = SIM_DEFAULT_PORT};
+	struct sim s = {.rate = 1, .port = SIM_DEFAULT_PORT, .proto = "tcp"};
 	char host[256];
 	int rc = sim_args(ctx, &s, argc, argv);
+	if (rc == CLI_OK && strcmp(s.proto, "tcp") != 0) {
+		rc = simulate_coap(ctx, &s);
+		sim_free(&s);
+		return rc;
+	}
 	if (rc == CLI_OK)
 		rc = sim_setup(ctx, &s, host, sizeof(host));
 	if (rc == CLI_OK)
@@ -777,7 +814,7 @@ static int run_simulate(struct cli_ctx *ctx, int argc, char **argv)
 static const struct cli_cmd simulate_cmd = {
 	.name = "simulate",
 	.usage = "sensor simulate --thing NAME:KEY [OPTIONS]",
-	.summary = "play things sending readings over the TCP ingest; prints a summary",
+	.summary = "play things sending readings (TCP, CoAP, CoAP over DTLS); prints a summary",
 	.help = "  --thing NAME:KEY  a thing and its key (repeatable)\n"
 		"  --things FILE     things, one 'NAME KEY' a line ('-': stdin; # comments)\n"
 		"  --rate R          readings a second per thing (default 1; 0: as fast as\n"
@@ -787,8 +824,11 @@ static const struct cli_cmd simulate_cmd = {
 		"                    sent as strings like \"31.2\"); readings also have seq\n"
 		"                    (0, 1, ... per thing)\n"
 		"  --host H          the gateway (default: BRINK_URL's host)\n"
-		"  --port P          its ingest port (default 7000, brinkd's ingest.tcp.port)\n"
-		"  --protocol tcp    only tcp for now (coap and mqtt: not supported yet)\n"
+		"  --port P          its ingest port (default 7000, brinkd's ingest.tcp.port;\n"
+		"                    coap 5683, coaps 5684)\n"
+		"  --protocol P      tcp (default), coap (POST /t/NAME?k=KEY over UDP) or coaps\n"
+		"                    (DTLS-PSK: NAME is TENANT/THING, the PSK identity)\n"
+		"  --non             coap, coaps: non-confirmable requests\n"
 		"Error lines from brinkd go to stderr (a few a second at most). Exits with 1 when\n"
 		"brinkd refused a thing or a reading, with 3 when a thing could not connect.\n",
 	.run = run_simulate,

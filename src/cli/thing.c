@@ -117,6 +117,32 @@ static int run_rm(struct cli_ctx *ctx, int argc, char **argv)
 	return rc ? rc : cli__output(ctx, &r, NULL);
 }
 
+static void print_rekeyed(json_t *t)
+{
+	_cleanup_free_ char *name = cli__show_field(t, "name");
+	_cleanup_free_ char *key = cli__show_field(t, "key");
+	printf("New key of thing %s: %s\n", name, key);
+	printf("Its old key stopped working. Keep this one: it is shown only once.\n");
+}
+
+static int run_key(struct cli_ctx *ctx, int argc, char **argv)
+{
+	_cleanup_reply_ struct cli_reply r = {0};
+	char **pos;
+	int rc = cli__args(ctx, argc, argv, 1, &pos);
+	if (rc == CLI_OK)
+		rc = cli__call_id(ctx, "POST", "/v1/things", pos[0], "/key", &r);
+	return rc ? rc : cli__output(ctx, &r, print_rekeyed);
+}
+
+static const struct cli_cmd key_cmd = {
+	.name = "key",
+	.usage = "thing key ID",
+	.summary = "give a thing a new key (shown once); its old key stops working",
+	.flags = CLI_NEEDS_KEY,
+	.run = run_key,
+};
+
 static const struct cli_cmd add_cmd = {
 	.name = "add",
 	.usage = "thing add NAME [--info TEXT]",
@@ -150,7 +176,8 @@ static const struct cli_cmd rm_cmd = {
 	.run = run_rm,
 };
 
-static const struct cli_cmd *const thing_cmds[] = {&add_cmd, &ls_cmd, &show_cmd, &rm_cmd, NULL};
+static const struct cli_cmd *const thing_cmds[] = {&add_cmd, &ls_cmd, &show_cmd, &rm_cmd, &key_cmd,
+						    NULL};
 
 const struct cli_cmd cli__thing_cmd = {
 	.name = "thing",

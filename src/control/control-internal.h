@@ -36,6 +36,7 @@ struct brink_control {
 	/* told (under the lock) of every tenant deleted: the ECM front end */
 	void (*on_unsubscribe)(void *ctx, const char *tenant_id);
 	void *on_unsubscribe_ctx;
+	uint8_t master[32];           /* seals thing keys (psk.c) */
 };
 
 /* secret.c: random ids and keys, key hashes, password hashes. */
@@ -44,6 +45,13 @@ void control__new_key(brink_key out);
 void control__key_hash(const char *key, uint8_t out[BRINK_KEY_HASH_LEN]);
 int control__password_hash(const char *password, char *out, size_t outlen,
 			   struct brink_error **err);
+
+/* psk.c: the master key (read, or made, from data_dir/master.key) and
+ * sealed thing keys. */
+#define CONTROL_SEALED_LEN (24 + 16 + BRINK_KEY_LEN) /* nonce, MAC, key */
+int control__master_load(struct brink_control *ctl, struct brink_error **err);
+void control__key_seal(const struct brink_control *ctl, const char *key,
+		       uint8_t out[CONTROL_SEALED_LEN]);
 
 /* cpu.c: allocator decisions carried out. */
 int control__cpu_admit(struct brink_control *ctl, struct ctl_service *s, struct brink_error **err);

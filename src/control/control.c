@@ -60,6 +60,11 @@ int brink_control_new(const struct brink_config *cfg, struct brink_store *st,
 	pthread_mutex_init(&ctl->lock, NULL);
 	ctl->cfg = *cfg;
 	ctl->st = st;
+	if (control__master_load(ctl, err) < 0) {
+		pthread_mutex_destroy(&ctl->lock);
+		free(ctl);
+		return -1;
+	}
 	ctl->alloc = brink_alloc_new(brink_config_capacity(cfg));
 	if (!ctl->alloc) {
 		free(ctl);
@@ -88,6 +93,7 @@ void brink_control_free(struct brink_control *ctl)
 			ctl->runtimes[i].ops->fini(ctl->runtimes[i].rt);
 	brink_alloc_free(ctl->alloc);
 	pthread_mutex_destroy(&ctl->lock);
+	sodium_memzero(ctl->master, sizeof(ctl->master));
 	free(ctl);
 }
 

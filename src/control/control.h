@@ -100,6 +100,27 @@ int brink_control_thing_list(struct brink_control *ctl, const char *tenant_id, b
 int brink_control_thing_delete(struct brink_control *ctl, const char *tenant_id, const char *id,
 			       struct brink_error **err);
 
+/* Thing keys for DTLS (psk.c). A thing's key is kept hashed for every
+ * check and also sealed (libsodium secretbox, XChaCha20-Poly1305) under the
+ * gateway master key in data_dir/master.key (0600, made on first start), so
+ * that a DTLS server can hand it to the handshake as the PSK. */
+
+/* Gives the tenant's thing a new key (shown once in key_out): the old one
+ * stops working at once on every ingest. NOT_FOUND for another tenant's id. */
+int brink_control_thing_rekey(struct brink_control *ctl, const char *tenant_id, const char *id,
+			      struct brink_thing *out, brink_key key_out, struct brink_error **err);
+/* The key of the thing thing_name of the tenant tenant_name (psk gets it,
+ * NUL-terminated). NOT_FOUND when there is no such thing, CONFLICT when it
+ * has no sealed key (made before keys were sealed, or could not be opened:
+ * the message says which). */
+int brink_control_thing_psk(struct brink_control *ctl, const char *tenant_name,
+			    const char *thing_name, struct brink_thing *out, brink_key psk,
+			    struct brink_error **err);
+
+/* The thing's DTLS-PSK identity, "<tenant name>/<thing name>", in out. */
+int brink_control_thing_identity(struct brink_control *ctl, const struct brink_thing *t,
+				 char *out, size_t size, struct brink_error **err);
+
 /* Services, scoped by tenant. create takes ownership of spec's arrays (the
  * spec is emptied) whether it succeeds or not. */
 int brink_control_service_create(struct brink_control *ctl, const char *tenant_id,

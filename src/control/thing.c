@@ -9,7 +9,7 @@ int brink_control_thing_create(struct brink_control *ctl, const char *tenant_id,
 			       struct brink_error **err)
 {
 	struct brink_thing t = {.created = (int64_t)time(NULL)};
-	uint8_t hash[BRINK_KEY_HASH_LEN];
+	uint8_t hash[BRINK_KEY_HASH_LEN], sealed[CONTROL_SEALED_LEN];
 	if (!brink_name_valid(name))
 		return brink_error_make(err, BRINK_E_INVALID,
 					"name must be 1-64 characters of A-Z a-z 0-9 . _ -");
@@ -22,8 +22,17 @@ int brink_control_thing_create(struct brink_control *ctl, const char *tenant_id,
 	snprintf(t.info, sizeof(t.info), "%s", info);
 	control__new_key(key_out);
 	control__key_hash(key_out, hash);
+	control__key_seal(ctl, key_out, sealed);
 	pthread_mutex_lock(&ctl->lock);
-	int rc = brink_store_thing_insert(ctl->st, &t, hash, err);
+	int rc = brink_store_begin(ctl->st, err);
+	if (rc == 0)
+		rc = brink_store_thing_insert(ctl->st, &t, hash, err);
+	if (rc == 0)
+		rc = brink_store_thing_set_sealed(ctl->st, t.id, sealed, sizeof(sealed), err);
+	if (rc == 0)
+		rc = brink_store_commit(ctl->st, err);
+	if (rc < 0)
+		brink_store_rollback(ctl->st);
 	pthread_mutex_unlock(&ctl->lock);
 	if (rc < 0) {
 		if ((*err)->code == BRINK_E_CONFLICT)

@@ -44,6 +44,7 @@ static const struct cfg_key keys[] = {
 	NUM("ports.first", CFG_INT, ports_first, 1024, 65535, "30000", false),
 	NUM("ports.last", CFG_INT, ports_last, 1024, 65535, "30999", false),
 	NUM("coap.port", CFG_INT, coap_port, 1, 65535, "5683", false),
+	NUM("coap.dtls_port", CFG_INT, coap_dtls_port, 0, 65535, "5684", false), /* 0: no DTLS */
 	NUM("mqtt.port", CFG_INT, mqtt_port, 1, 65535, "1883", false),
 	NUM("ecm.enabled", CFG_BOOL, ecm_enabled, 0, 1, "false", false),
 	NUM("ecm.port_offset", CFG_INT, ecm_port_offset, 0, 50000, "0", false),

@@ -24,6 +24,7 @@ struct brink_config {
 	int ports_first, ports_last;
 	int bootstrap_port;
 	int coap_port;
+	int coap_dtls_port; /* 0: off */
 	int mqtt_port;
 	bool ecm_enabled;
 	int ecm_port_offset;

@@ -2,12 +2,15 @@
  * (raw bytes, a newline optional) and gets the ingest port back as ECM
  * replies, `{"status":"OK","body":"7000"}` with no newline, then the
  * connection closes. An unknown key gets ECM's error reply. The key must
- * arrive within ingest.auth_timeout_ms and fit in 128 bytes. */
+ * arrive within ingest.auth_timeout_ms and fit in 128 bytes. brink's things
+ * may name their protocol after the key, in the same write and ending with
+ * a newline ("<key> coaps\n"): tcp (the default), coap, coaps. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "brink/log.h"
+#include "ingest/thingid.h"
 #include "router/router-internal.h"
 
 #define KEY_MAX 128
@@ -42,22 +45,41 @@ static void finish(struct boot_conn *c, const char *status, const char *body)
 	uv_close((uv_handle_t *)&c->timer, on_closed);
 }
 
+/* The port of the protocol named ("": tcp); 0 when it is unknown or off. */
+static int protocol_port(const struct brink_config *cfg, const char *proto)
+{
+	if (!*proto || strcmp(proto, "tcp") == 0)
+		return cfg->ingest_tcp_port;
+	if (strcmp(proto, "coap") == 0)
+		return cfg->coap_port;
+	if (strcmp(proto, "coaps") == 0)
+		return cfg->coap_dtls_port;
+	return 0;
+}
+
 static void answer(struct boot_conn *c)
 {
 	struct brink_thing t;
 	struct brink_error *err = NULL;
-	char port[16];
-	while (c->len && (c->key[c->len - 1] == '\n' || c->key[c->len - 1] == '\r' ||
-			  c->key[c->len - 1] == ' '))
-		c->len--;
-	c->key[c->len] = '\0';
-	if (brink_control_thing_auth(c->r->ctl, c->key, &t, &err) < 0) {
+	char port[16], key[BRINK_BOOT_KEY_MAX + 1], proto[BRINK_BOOT_PROTO_MAX + 1];
+	if (brink_bootstrap_parse(c->key, c->len, key, proto) != BRINK_THINGID_OK) {
+		atomic_fetch_add(&c->r->stats.refused_lines, 1);
+		finish(c, "ERROR", "want: KEY [PROTOCOL]");
+		return;
+	}
+	int p = protocol_port(&c->r->cfg, proto);
+	if (p == 0) {
+		atomic_fetch_add(&c->r->stats.refused_lines, 1);
+		finish(c, "ERROR", "unknown protocol: tcp, coap or coaps (when coap.dtls_port is set)");
+		return;
+	}
+	if (brink_control_thing_auth(c->r->ctl, key, &t, &err) < 0) {
 		brink_error_free(&err);
 		atomic_fetch_add(&c->r->stats.refused_auth, 1);
 		finish(c, "ERROR", "ERROR: No existe compania con el ID proporcionado");
 		return;
 	}
-	snprintf(port, sizeof(port), "%d", c->r->cfg.ingest_tcp_port);
+	snprintf(port, sizeof(port), "%d", p);
 	finish(c, "OK", port);
 }
 

@@ -1,13 +1,16 @@
-/* CoAP ingest (libcoap, UDP, no DTLS): POST /t/<thing>?k=<thing key> with a
- * reading as application/json (50, also when no Content-Format is given),
- * SenML JSON (110) or SenML CBOR (112), confirmable or not. Answers 2.04, or
- * 4.01 (key refused, or not the named thing's), 4.04 (other paths), 4.05
+/* CoAP ingest (libcoap): POST /t/<thing>?k=<thing key> over UDP, or
+ * POST /t/<thing> over DTLS-PSK (coaps.c: the session authenticates the
+ * thing), with a reading as application/json (50, also when no
+ * Content-Format is given), SenML JSON (110) or SenML CBOR (112),
+ * confirmable or not. Answers 2.04, or 4.01 (key refused, or not the named
+ * thing's), 4.03 (over DTLS, a path naming another thing than the
+ * session's), 4.04 (other paths), 4.05
  * (other methods), 4.15 (other formats), 4.13 (over ingest.max_line bytes or
  * block-wise), 4.00 with a short diagnostic (a payload the parsers refuse).
  *
  * libcoap's epoll descriptor is watched by a uv_poll_t and its timers by a
  * uv_timer_t on the router's loop, so requests are handled on the I/O thread
- * like TCP lines. Refusals are counted (auth: refused_auth, others:
+ * like TCP lines. Refusals are counted (4.01 and 4.03: refused_auth, others:
  * refused_lines) and logged at most once per peer every PEER_LOG_MS. The key
  * is never logged: libcoap's own log stays at warnings, which carry no PDU. */
 #include <coap3/coap.h>
@@ -18,11 +21,9 @@
 #include <time.h>
 
 #include "brink/log.h"
+#include "ingest/coap-internal.h"
 #include "ingest/reading.h"
-#include "router/router-internal.h"
 
-#define PEER_SLOTS 64
-#define PEER_LOG_MS 10000
 #define LIB_LOG_BURST 3
 #define MAX_IDLE_SESSIONS 1024
 #define SESSION_TIMEOUT_S 60
@@ -30,20 +31,6 @@
 #define CF_SENML_JSON 110
 #define CF_SENML_CBOR 112
 #define TEXT_MAX BRINK_READING_INPUT_MAX /* a reading as JSON: payloads and 32 rendered fields fit */
-
-struct peer_note {
-	char addr[64];
-	uint64_t quiet_until;
-};
-
-struct brink_coap {
-	struct brink_router *r;
-	coap_context_t *ctx;
-	uv_poll_t poll;
-	uv_timer_t timer;
-	int open_handles;
-	struct peer_note peers[PEER_SLOTS];
-};
 
 /* What one request asks for, borrowed from the PDU. */
 struct request {
@@ -62,8 +49,7 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Whether this peer's refusal may be logged now (once per PEER_LOG_MS). */
-static bool may_log(struct brink_coap *c, const char *peer)
+bool coap__may_log(struct brink_coap *c, const char *peer)
 {
 	uint32_t h = 2166136261u;
 	for (const char *p = peer; *p; p++)
@@ -81,11 +67,11 @@ static bool may_log(struct brink_coap *c, const char *peer)
 static void refuse(struct brink_coap *c, const struct request *rq, coap_pdu_t *resp,
 		   coap_pdu_code_t code, const char *why)
 {
-	if (code == COAP_RESPONSE_CODE_UNAUTHORIZED)
+	if (code == COAP_RESPONSE_CODE_UNAUTHORIZED || code == COAP_RESPONSE_CODE_FORBIDDEN)
 		atomic_fetch_add(&c->r->stats.refused_auth, 1);
 	else
 		atomic_fetch_add(&c->r->stats.refused_lines, 1);
-	if (may_log(c, rq->peer))
+	if (coap__may_log(c, rq->peer))
 		log_info("coap %s: %d.%02d %s (further refusals from it not logged for %d s)",
 			 rq->peer, (int)code >> 5, (int)code & 31, why, PEER_LOG_MS / 1000);
 	coap_pdu_set_code(resp, code);
@@ -283,31 +269,48 @@ static const char *take_reading(struct brink_coap *c, const struct request *rq,
 	return NULL;
 }
 
-/* The peer's IP address (its port changes with every client run). */
-static void name_peer(coap_session_t *s, struct request *rq)
+void coap__peer_name(const coap_session_t *s, char *out, size_t size)
 {
 	const coap_address_t *a = coap_session_get_addr_remote(s);
-	snprintf(rq->peer, sizeof(rq->peer), "?");
+	snprintf(out, size, "?");
 	if (a && a->addr.sa.sa_family == AF_INET)
-		inet_ntop(AF_INET, &a->addr.sin.sin_addr, rq->peer, sizeof(rq->peer));
+		inet_ntop(AF_INET, &a->addr.sin.sin_addr, out, (socklen_t)size);
 	else if (a && a->addr.sa.sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &a->addr.sin6.sin6_addr, rq->peer, sizeof(rq->peer));
+		inet_ntop(AF_INET6, &a->addr.sin6.sin6_addr, out, (socklen_t)size);
+}
+
+/* The thing the request is from: over DTLS the session's (a path naming
+ * another thing is 4.03), over UDP the one whose key is in the query. */
+static coap_pdu_code_t identify(struct brink_coap *c, coap_session_t *s, const coap_pdu_t *req,
+				struct request *rq, struct brink_thing *thing, const char **why)
+{
+	*why = "key refused";
+	if (coap_session_get_proto(s) != COAP_PROTO_DTLS)
+		return parse_key(req, rq) && authenticate(c, rq, thing)
+			       ? 0
+			       : COAP_RESPONSE_CODE_UNAUTHORIZED;
+	coap_pdu_code_t code = coap__dtls_thing(c, s, thing, why);
+	if (code)
+		return code;
+	*why = "the session's thing may not post for another";
+	return strcmp(thing->name, rq->thing) ? COAP_RESPONSE_CODE_FORBIDDEN : 0;
 }
 
 /* Checks the request in the order path, key, format, size, payload and
  * publishes its reading; returns the answer's code, with *why set for a
  * refusal (msg may hold the parser's words). */
-static coap_pdu_code_t handle(struct brink_coap *c, const coap_pdu_t *req, struct request *rq,
-			      coap_pdu_t *resp, const char **why, char *msg, size_t msglen)
+static coap_pdu_code_t handle(struct brink_coap *c, coap_session_t *s, const coap_pdu_t *req,
+			      struct request *rq, coap_pdu_t *resp, const char **why, char *msg,
+			      size_t msglen)
 {
 	struct brink_thing thing;
 	coap_opt_iterator_t it;
 	*why = "unknown path";
 	if (!parse_path(req, rq))
 		return COAP_RESPONSE_CODE_NOT_FOUND;
-	*why = "key refused";
-	if (!parse_key(req, rq) || !authenticate(c, rq, &thing))
-		return COAP_RESPONSE_CODE_UNAUTHORIZED;
+	coap_pdu_code_t refused = identify(c, s, req, rq, &thing, why);
+	if (refused)
+		return refused;
 	*why = "unsupported content format";
 	rq->format = parse_format(req);
 	if (rq->format != CF_JSON && rq->format != CF_SENML_JSON && rq->format != CF_SENML_CBOR)
@@ -335,8 +338,8 @@ static void on_post(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *r
 	char msg[128];
 	(void)query;
 	memset(&rq, 0, sizeof(rq));
-	name_peer(s, &rq);
-	coap_pdu_code_t code = handle(c, req, &rq, resp, &why, msg, sizeof(msg));
+	coap__peer_name(s, rq.peer, sizeof(rq.peer));
+	coap_pdu_code_t code = handle(c, s, req, &rq, resp, &why, msg, sizeof(msg));
 	if (code == COAP_RESPONSE_CODE_CHANGED)
 		coap_pdu_set_code(resp, code);
 	else
@@ -350,7 +353,7 @@ static void on_other(coap_resource_t *res, coap_session_t *s, const coap_pdu_t *
 	(void)req;
 	memset(&rq, 0, sizeof(rq));
 	(void)query;
-	name_peer(s, &rq);
+	coap__peer_name(s, rq.peer, sizeof(rq.peer));
 	refuse(coap_resource_get_userdata(res), &rq, resp, COAP_RESPONSE_CODE_NOT_ALLOWED,
 	       "method not allowed");
 }
@@ -382,6 +385,20 @@ static void on_readable(uv_poll_t *p, int status, int events)
 	pump(p->data);
 }
 
+/* The router whose stats count what libcoap drops (one CoAP ingest per
+ * process; libcoap's log handler takes no user pointer). */
+static struct brink_router *log_router;
+
+/* libcoap drops a malformed datagram before any handler of ours runs, and
+ * refuses a request with an unknown critical option itself (4.02); its log
+ * line is the only trace, so that is where they are counted. */
+static void count_dropped(const char *message)
+{
+	if (log_router && (strstr(message, "discard malformed PDU") ||
+			   strstr(message, "unknown critical option")))
+		atomic_fetch_add(&log_router->stats.refused_malformed, 1);
+}
+
 /* libcoap's warnings (a malformed datagram is one) come from any peer: at
  * most LIB_LOG_BURST of them every PEER_LOG_MS. */
 static void on_coap_log(coap_log_t level, const char *message)
@@ -389,6 +406,7 @@ static void on_coap_log(coap_log_t level, const char *message)
 	static uint64_t window_end;
 	static int count;
 	struct timespec ts;
+	count_dropped(message);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 	if (now >= window_end) {
@@ -445,6 +463,8 @@ static int open_context(struct brink_coap *c, struct brink_error **err)
 	if (!coap_new_endpoint(c->ctx, &a, COAP_PROTO_UDP))
 		return brink_error_make(err, BRINK_E_UNAVAILABLE, "coap: cannot listen on udp %s:%d",
 					cfg->ingest_bind, cfg->coap_port);
+	if (coap__dtls_listen(c, &a, err) < 0)
+		return -1;
 	int fd = coap_context_get_coap_fd(c->ctx);
 	if (fd < 0)
 		return brink_error_make(err, BRINK_E_INTERNAL, "coap: libcoap lacks epoll support");
@@ -457,6 +477,7 @@ int brink_ingest_coap_start(struct brink_router *r, struct brink_error **err)
 	if (!c)
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 	c->r = r;
+	log_router = r;
 	coap_startup();
 	coap_set_log_handler(on_coap_log);
 	coap_set_log_level(LOG_WARNING);

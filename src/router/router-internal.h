@@ -76,6 +76,7 @@ struct brink_router {
 	struct {
 		atomic_ullong readings, delivered_lines, dropped_batches, refused_lines,
 			refused_auth, connections;
+		atomic_ullong refused_dtls, refused_malformed;
 	} stats;
 };
 

@@ -462,6 +462,8 @@ void brink_router_stats(struct brink_router *r, struct brink_router_stats *out)
 	out->dropped_batches = atomic_load(&r->stats.dropped_batches);
 	out->refused_lines = atomic_load(&r->stats.refused_lines);
 	out->refused_auth = atomic_load(&r->stats.refused_auth);
+	out->refused_dtls = atomic_load(&r->stats.refused_dtls);
+	out->refused_malformed = atomic_load(&r->stats.refused_malformed);
 	out->connections = atomic_load(&r->stats.connections);
 }
 

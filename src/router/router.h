@@ -37,6 +37,8 @@ struct brink_route {
 struct brink_router_stats {
 	uint64_t readings, delivered_lines, dropped_batches, refused_lines, refused_auth,
 		connections;
+	uint64_t refused_dtls; /* CoAP DTLS handshakes that failed */
+	uint64_t refused_malformed; /* CoAP datagrams libcoap dropped or refused itself */
 };
 
 /* Starts the I/O thread and the TCP ingest listener (ingest.bind,

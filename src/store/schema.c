@@ -50,5 +50,8 @@ const char *const store__migrations[] = {
 	"  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
 	"  base_port INTEGER NOT NULL UNIQUE, thing_id TEXT NOT NULL,"
 	"  data_service TEXT NOT NULL DEFAULT '');",
+	/* 5: the thing key sealed under the gateway's master key (the DTLS PSK);
+	 * NULL for things made before it, until their key is rotated */
+	"ALTER TABLE things ADD COLUMN key_sealed BLOB;",
 	NULL,
 };

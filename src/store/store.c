@@ -55,6 +55,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_ECM_SET_SERVICE] = "UPDATE ecm_tenants SET data_service = ?2 WHERE tenant_id = ?1",
 	[ST_ECM_PORT_TAKEN] = "SELECT 1 FROM ecm_tenants WHERE base_port <= ?1 AND base_port > ?1 - "
 			      "10",
+	/* thing keys sealed for DTLS (thing_key.c) */
+	[ST_THING_SET_SEALED] = "UPDATE things SET key_sealed = ?2 WHERE id = ?1",
+	[ST_THING_REKEY] = "UPDATE things SET key_hash = ?3, key_sealed = ?4"
+			   " WHERE tenant_id = ?1 AND id = ?2",
+	[ST_THING_BY_NAMES] = "SELECT th.id, th.tenant_id, th.name, th.info, th.created,"
+			      " th.last_seen, th.key_sealed FROM things th"
+			      " JOIN tenants te ON te.id = th.tenant_id"
+			      " WHERE te.name = ?1 AND th.name = ?2",
 };
 
 int store__error(struct brink_store *st, struct brink_error **err, const char *what)

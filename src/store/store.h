@@ -57,6 +57,24 @@ int brink_store_thing_list(struct brink_store *st, const char *tenant_id,
 int brink_store_thing_delete(struct brink_store *st, const char *tenant_id, const char *id,
 			     struct brink_error **err);
 
+/* Thing keys sealed for DTLS (thing_key.c): an opaque blob of at most
+ * BRINK_SEALED_MAX bytes the control plane makes and opens. */
+#define BRINK_SEALED_MAX 128
+/* Stores the sealed key of thing id; NOT_FOUND when there is no such thing. */
+int brink_store_thing_set_sealed(struct brink_store *st, const char *id, const uint8_t *sealed,
+				 size_t len, struct brink_error **err);
+/* Replaces the tenant's thing's key hash and sealed key; NOT_FOUND when the
+ * tenant has no thing with that id. */
+int brink_store_thing_rekey(struct brink_store *st, const char *tenant_id, const char *id,
+			    const uint8_t key_hash[BRINK_KEY_HASH_LEN], const uint8_t *sealed,
+			    size_t len, struct brink_error **err);
+/* The thing named thing_name of the tenant named tenant_name, with its sealed
+ * key in sealed[0..*len) (*len 0: none stored); NOT_FOUND otherwise. */
+int brink_store_thing_by_names(struct brink_store *st, const char *tenant_name,
+			       const char *thing_name, struct brink_thing *out,
+			       uint8_t sealed[BRINK_SEALED_MAX], size_t *len,
+			       struct brink_error **err);
+
 /* Services. */
 int brink_store_service_insert(struct brink_store *st, const struct brink_service_rec *s,
 			       struct brink_error **err);

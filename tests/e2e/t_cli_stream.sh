@@ -81,7 +81,9 @@ printf 'a\n' >"$DATA_DIR/bad-things"
 cli sensor simulate --things "$DATA_DIR/bad-things"
 check "--things with a line without a key exits 2" rc_is 2
 check "... naming the line" has "$ERR" "line 1: want NAME KEY"
-for p in coap mqtt; do
+cli sensor simulate --thing "a:$KA" --protocol coap --port "$INGEST_PORT" --count 3
+check "--protocol coap with nothing listening on the port exits 3" rc_is 3
+for p in mqtt; do
 	cli sensor simulate --thing "a:$KA" --protocol $p --port "$INGEST_PORT"
 	check "--protocol $p exits 2" rc_is 2
 	check "--protocol $p is not supported yet" has "$ERR" "--protocol $p is not supported yet"

@@ -52,6 +52,8 @@ check "metrics count the refused keys ($EXP_AUTH)" \
 	grep -qx "brink_ingest_refused_total{reason=\"auth\"} $EXP_AUTH" "$DATA_DIR/metrics"
 check "metrics count the other refused requests ($EXP_LINE)" \
 	grep -qx "brink_ingest_refused_total{reason=\"line\"} $EXP_LINE" "$DATA_DIR/metrics"
+check "metrics count the malformed datagrams libcoap dropped (3 or more)" \
+	bash -c "grep -q '^brink_ingest_refused_total{reason=\"malformed\"} \([3-9]\|[1-9][0-9]\)$' '$DATA_DIR/metrics'"
 check "metrics count the accepted readings (6)" \
 	grep -qx 'brink_ingest_readings_total 6' "$DATA_DIR/metrics"
 check "malformed datagrams are logged at most 3 times" \

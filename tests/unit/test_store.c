@@ -9,6 +9,15 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "store/store-internal.h"
+
+static int migration_count(void)
+{
+	int n = 0;
+	while (store__migrations[n])
+		n++;
+	return n;
+}
 
 struct fixture {
 	char dir[64];
@@ -58,7 +67,7 @@ static void tenants_and_keys(void **state)
 	struct fixture *f = *state;
 	struct brink_error *err = NULL;
 	struct brink_tenant t;
-	assert_int_equal(brink_store_version(f->st), 4); /* the migrations so far */
+	assert_int_equal(brink_store_version(f->st), migration_count()); /* all applied */
 	add_tenant(f->st, "00000000000000a1", "acme", hash_a);
 	struct brink_tenant dup = {.created = 1};
 	strcpy(dup.id, "00000000000000a2");
