@@ -25,6 +25,7 @@ struct brink_api {
 	struct brink_control *ctl;
 	struct brink_router *router;
 	int ingest_port;
+	int mqtt_port; /* 0: MQTT is off */
 	atomic_size_t max_body;
 	struct api_metrics metrics;
 };

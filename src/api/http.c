@@ -148,6 +148,7 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 	api->ctl = ctl;
 	api->router = router;
 	api->ingest_port = cfg->ingest_tcp_port;
+	api->mqtt_port = cfg->mqtt_enabled ? cfg->mqtt_port : 0;
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
 	if (api__ws_init(api) < 0) {
 		free(api);

@@ -66,6 +66,7 @@ struct sim {
 	size_t live; /* things not done */
 	double start;
 	long sent, errors, refused, unreachable, lost;
+	bool mqtt, port_set; /* --protocol mqtt (sensor_mqtt.c); --port given */
 	double window; /* reports: the second being counted */
 	int shown;
 	long hidden;
@@ -252,14 +253,15 @@ static int fields_arg(const struct cli_ctx *ctx, struct sim *s, const char *arg)
 	}
 }
 
-static int protocol_arg(const struct cli_ctx *ctx, const char *arg)
+static int protocol_arg(const struct cli_ctx *ctx, struct sim *s, const char *arg)
 {
-	if (strcmp(arg, "tcp") == 0)
+	s->mqtt = strcmp(arg, "mqtt") == 0;
+	if (strcmp(arg, "tcp") == 0 || s->mqtt)
 		return CLI_OK;
-	if (strcmp(arg, "coap") == 0 || strcmp(arg, "mqtt") == 0)
-		return cli__fail(CLI_EUSAGE, "--protocol %s is not supported yet (only tcp is)",
+	if (strcmp(arg, "coap") == 0)
+		return cli__fail(CLI_EUSAGE, "--protocol %s is not supported yet (tcp and mqtt are)",
 				 arg);
-	return cli__usage(ctx, "--protocol wants tcp (coap and mqtt are to come), not '%s'", arg);
+	return cli__usage(ctx, "--protocol wants tcp or mqtt (coap is to come), not '%s'", arg);
 }
 
 static int sim_option(const struct cli_ctx *ctx, struct sim *s, int c, const char *arg)
@@ -289,9 +291,10 @@ static int sim_option(const struct cli_ctx *ctx, struct sim *s, int c, const cha
 		if (cli__parse_long(arg, 1, 65535, &s->port) < 0)
 			return cli__usage(ctx, "--port wants a port from 1 to 65535, not '%s'",
 					  arg);
+		s->port_set = true;
 		return CLI_OK;
 	case OPT_PROTOCOL:
-		return protocol_arg(ctx, arg);
+		return protocol_arg(ctx, s, arg);
 	default:
 		return CLI_EUSAGE; /* '?': already reported */
 	}
@@ -761,11 +764,52 @@ static int simulate(const struct cli_ctx *ctx, struct sim *s)
 	return rc != CLI_OK ? rc : outcome(s);
 }
 
+static size_t sim_reading(void *ctx, size_t i, char *out)
+{
+	struct sim *s = ctx;
+	size_t n = format_reading(s, s->things[i], out);
+	s->things[i]->seq++;
+	return n;
+}
+
+/* --protocol mqtt: played by sensor_mqtt.c with this file's readings. */
+static int simulate_mqtt(const struct cli_ctx *ctx, struct sim *s)
+{
+	char host[256];
+	_cleanup_free_ const char **names = calloc(s->n, sizeof(*names));
+	_cleanup_free_ const char **keys = calloc(s->n, sizeof(*keys));
+	_cleanup_free_ double *vals = calloc(s->n * s->nfields + 1, sizeof(*vals));
+	int rc = s->host ? CLI_OK : cli__url_host(ctx, host, sizeof(host));
+	if (rc != CLI_OK || !names || !keys || !vals)
+		return rc != CLI_OK ? rc : cli__fail(CLI_EAPI, "out of memory");
+	for (size_t i = 0; i < s->n; i++) {
+		names[i] = s->things[i]->name;
+		keys[i] = s->things[i]->key;
+		s->things[i]->vals = vals + i * s->nfields;
+		for (size_t f = 0; f < s->nfields; f++)
+			vals[i * s->nfields + f] = (s->fields[f].lo + s->fields[f].hi) / 2;
+	}
+	struct cli_sim_spec spec = {
+		.nthings = s->n, .names = names, .keys = keys, .rate = s->rate,
+		.count = s->count, .host = s->host ? s->host : host,
+		.port = s->port_set ? s->port : 0, .reading = sim_reading, .ctx = s,
+	};
+	rc = cli__sensor_mqtt(ctx, &spec);
+	for (size_t i = 0; i < s->n; i++)
+		s->things[i]->vals = NULL;
+	return rc;
+}
+
 static int run_simulate(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct sim s = {.rate = 1, .port = SIM_DEFAULT_PORT};
 	char host[256];
 	int rc = sim_args(ctx, &s, argc, argv);
+	if (rc == CLI_OK && s.mqtt) {
+		rc = simulate_mqtt(ctx, &s);
+		sim_free(&s);
+		return rc;
+	}
 	if (rc == CLI_OK)
 		rc = sim_setup(ctx, &s, host, sizeof(host));
 	if (rc == CLI_OK)
@@ -788,7 +832,8 @@ static const struct cli_cmd simulate_cmd = {
 		"                    (0, 1, ... per thing)\n"
 		"  --host H          the gateway (default: BRINK_URL's host)\n"
 		"  --port P          its ingest port (default 7000, brinkd's ingest.tcp.port)\n"
-		"  --protocol tcp    only tcp for now (coap and mqtt: not supported yet)\n"
+		"  --protocol P      tcp (default) or mqtt: then a thing is TENANT/THING:KEY and\n"
+		"                    --port defaults to 1883 (brinkd's mqtt.port)\n"
 		"Error lines from brinkd go to stderr (a few a second at most). Exits with 1 when\n"
 		"brinkd refused a thing or a reading, with 3 when a thing could not connect.\n",
 	.run = run_simulate,

@@ -2,7 +2,9 @@
  * (raw bytes, a newline optional) and gets the ingest port back as ECM
  * replies, `{"status":"OK","body":"7000"}` with no newline, then the
  * connection closes. An unknown key gets ECM's error reply. The key must
- * arrive within ingest.auth_timeout_ms and fit in 128 bytes. */
+ * arrive within ingest.auth_timeout_ms and fit in 128 bytes. Beyond ECM: the
+ * key followed by a space and a protocol, "<key> mqtt\n" in one write, gets
+ * that protocol's port (tcp, the default, or mqtt when MQTT is on). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,16 @@ static void finish(struct boot_conn *c, const char *status, const char *body)
 	uv_close((uv_handle_t *)&c->timer, on_closed);
 }
 
+/* The port of a protocol's ingest, or 0 when it is not served. */
+static int protocol_port(const struct brink_router *r, const char *proto)
+{
+	if (strcmp(proto, "tcp") == 0)
+		return r->cfg.ingest_tcp_port;
+	if (strcmp(proto, "mqtt") == 0 && r->cfg.mqtt_enabled)
+		return r->cfg.mqtt_port;
+	return 0;
+}
+
 static void answer(struct boot_conn *c)
 {
 	struct brink_thing t;
@@ -51,13 +63,21 @@ static void answer(struct boot_conn *c)
 			  c->key[c->len - 1] == ' '))
 		c->len--;
 	c->key[c->len] = '\0';
+	char *proto = strchr(c->key, ' ');
+	if (proto)
+		*proto++ = '\0';
+	int p = proto ? protocol_port(c->r, proto) : c->r->cfg.ingest_tcp_port;
+	if (p <= 0) {
+		finish(c, "ERROR", "ERROR: unknown protocol (tcp, mqtt)");
+		return;
+	}
 	if (brink_control_thing_auth(c->r->ctl, c->key, &t, &err) < 0) {
 		brink_error_free(&err);
 		atomic_fetch_add(&c->r->stats.refused_auth, 1);
 		finish(c, "ERROR", "ERROR: No existe compania con el ID proporcionado");
 		return;
 	}
-	snprintf(port, sizeof(port), "%d", c->r->cfg.ingest_tcp_port);
+	snprintf(port, sizeof(port), "%d", p);
 	finish(c, "OK", port);
 }
 

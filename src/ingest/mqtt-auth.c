@@ -172,7 +172,7 @@ static void note_denied(struct brink_mqtt_ingest *m, const struct brink_mqtt_req
 	static const char *const what[] = {"?", "read", "publish", "?", "subscribe"};
 	atomic_fetch_add(&m->r->stats.mqtt_refused_acl, rq->count);
 	if (mqtt__may_log(m, &m->denied_logged_ms))
-		log_info("mqtt: %u %s refused by the access rules, the last: '%s' on '%s' "
+		log_info("mqtt: %u refused by the access rules, the last a %s by '%s' on '%s' "
 			 "(further refusals within 10 s not logged)",
 			 rq->count, rq->access < 5 ? what[rq->access] : "unsubscribe", rq->user,
 			 rq->topic);
