@@ -5,7 +5,11 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libuv1-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libseccomp-dev
 libcurl4-openssl-dev libgnutls28-dev libcmocka-dev uthash-dev libcbor-dev libcoap3-dev libcoap3-bin
-curl jq sqlite3 procps util-linux iproute2 wrk mosquitto libmosquitto-dev"
+curl jq sqlite3 procps util-linux iproute2 wrk mosquitto libmosquitto-dev
+mosquitto-dev
+mosquitto-clients python3-paho-mqtt"
+# mosquitto-dev: the broker plugin headers (brink-mqtt-auth.so); mosquitto-clients
+# and python3-paho-mqtt: the MQTT end-to-end tests
 
 missing=""
 for p in $PKGS; do

@@ -270,6 +270,7 @@ static int make_client(struct brink_mqtt_ingest *m, struct brink_error **err)
 	const char *user = supervised(cfg) || !cfg->mqtt_username[0] ? BRINK_MQTT_INTERNAL_USER
 								      : cfg->mqtt_username;
 	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1); /* readings are latency-bound */
 	mosquitto_username_pw_set(m->mosq, user, supervised(cfg) || cfg->mqtt_password[0]
 							 ? m->secret
 							 : NULL);

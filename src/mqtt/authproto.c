@@ -185,11 +185,11 @@ static bool next_word(struct cursor *c, const char **w, size_t *n)
 	return *n > 0;
 }
 
-/* 1 to 10 digits, at most UINT32_MAX */
+/* 1 to 10 digits, no leading zero (one spelling a number), at most UINT32_MAX */
 static bool parse_seq(const char *w, size_t n, uint32_t *out)
 {
 	uint64_t v = 0;
-	if (n == 0 || n > 10)
+	if (n == 0 || n > 10 || (n > 1 && w[0] == '0'))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (w[i] < '0' || w[i] > '9')

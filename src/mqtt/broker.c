@@ -98,6 +98,7 @@ static int write_conf(struct brink_mqtt_broker *b, struct brink_error **err)
 		"per_listener_settings false\n"
 		"allow_anonymous false\n"
 		"persistence false\n"
+		"set_tcp_nodelay true\n"
 		"log_dest stderr\n"
 		"log_type error\nlog_type warning\nlog_type notice\n"
 		"log_timestamp_format %%Y-%%m-%%dT%%H:%%M:%%S\n"
