@@ -8,6 +8,7 @@
  * or a tenant out of its own topics, whatever the topic. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
