@@ -29,6 +29,7 @@ struct brink_mqtt_ingest {
 	uv_timer_t timer; /* keepalive work, and reconnecting */
 	bool timer_open, connected, stopping;
 	int backoff_ms;
+	unsigned queued; /* output messages published since the socket last drained */
 	char secret[48]; /* brinkd's own password with its supervised broker */
 	struct mqtt_thing *things;
 	unsigned nthings;

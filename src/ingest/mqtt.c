@@ -7,9 +7,9 @@
  * thing named in a topic publish there, and brinkd remembers the things it
  * accepted (mqtt-auth.c), so a topic names a known thing or is refused.
  * Out: each line of a running service goes to brink/<tenant>/services/<id>/out
- * at QoS 0; when the broker is slower than the lines (libmosquitto still
- * holds the previous batch) the new ones are dropped and counted, so the
- * client's queue stays bounded. */
+ * at QoS 0; when the broker is slower than the lines, libmosquitto keeps at
+ * most OUT_QUEUE of them waiting and further ones are dropped and counted, so
+ * the client's queue stays bounded. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@
 
 #define BACKOFF_MAX_MS 5000
 #define READS_PER_WAKE 256 /* packets read before other handles get a turn */
+#define OUT_QUEUE 4096     /* output messages waiting for the broker, at most */
 
 static uint64_t realtime_ns(void)
 {
@@ -107,7 +108,10 @@ static void on_poll(uv_poll_t *h, int status, int events)
 
 static void watch(struct brink_mqtt_ingest *m)
 {
-	int ev = UV_READABLE | (mosquitto_want_write(m->mosq) ? UV_WRITABLE : 0);
+	bool backlog = mosquitto_want_write(m->mosq);
+	int ev = UV_READABLE | (backlog ? UV_WRITABLE : 0);
+	if (!backlog)
+		m->queued = 0;
 	if (m->poll)
 		uv_poll_start(m->poll, ev, on_poll);
 }
@@ -217,22 +221,22 @@ void router__mqtt_send(struct route *rt, const char *lines, size_t len)
 	struct brink_mqtt_ingest *m = rt->r->mqtt;
 	if (!m || !m->connected || !rt->mqtt_topic)
 		return;
-	if (mosquitto_want_write(m->mosq)) { /* the previous batch is not out yet */
-		for (size_t i = 0; i < len; i++)
-			if (lines[i] == '\n')
-				atomic_fetch_add(&rt->r->stats.mqtt_dropped, 1);
-		return;
-	}
-	uint64_t sent = 0;
+	uint64_t sent = 0, dropped = 0;
 	for (const char *p = lines, *end = lines + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (mosquitto_publish(m->mosq, NULL, rt->mqtt_topic, (int)n, p, 0, false) ==
-		    MOSQ_ERR_SUCCESS)
+		bool full = m->queued >= OUT_QUEUE && mosquitto_want_write(m->mosq);
+		if (!full && mosquitto_publish(m->mosq, NULL, rt->mqtt_topic, (int)n, p, 0, false) ==
+				     MOSQ_ERR_SUCCESS) {
 			sent++;
+			m->queued++;
+		} else {
+			dropped++;
+		}
 		p += n + 1;
 	}
 	atomic_fetch_add(&rt->r->stats.mqtt_published, sent);
+	atomic_fetch_add(&rt->r->stats.mqtt_dropped, dropped);
 	watch(m);
 }
 
