@@ -148,6 +148,26 @@ check "mqtt.enabled=false: no broker" test -z "$(broker_pids)"
 api GET /v1/bootstrap "" "$TK"
 check "mqtt.enabled=false: bootstrap names no MQTT endpoint" test "$(jqb '.endpoints.mqtt')" = null
 brinkd_stop
+# an existing broker (mqtt.broker = external) that loads brink's plugin by path
+brinkd_start -o cpu.capacity=1.5 -o mqtt.broker=external -o mqtt.password=s3cret-ext
+check "external: brinkd starts no broker" test -z "$(broker_pids)"
+printf '%s\n' "listener $MQTT_PORT 127.0.0.1" "allow_anonymous false" "user root" \
+	"plugin $(realpath "$BUILD/brink-mqtt-auth.so")" "plugin_opt_socket $DATA_DIR/mqtt-auth.sock" \
+	>"$DATA_DIR/ext.conf"
+mosquitto -c "$DATA_DIR/ext.conf" 2>"$DATA_DIR/ext.log" &
+EXT_PID=$!
+check "external: brinkd's client logs in with mqtt.password" wait_metric brink_mqtt_connected 1
+sub alpha "$A2" "$OUT_A" 3 >"$DATA_DIR/ext.txt" 2>&1 &
+EXT_SUB=$!
+sleep 0.5
+pub alpha/roof "$TK" brink/alpha/things/roof '{"temp":"45"}'
+pub alpha/roof "$TD" brink/alpha/things/roof '{"temp":"46"}'
+wait $EXT_SUB
+check "external: readings in and service lines out" grep -q '"temp":"45"' "$DATA_DIR/ext.txt"
+check "external: the plugin asks brinkd (another thing's key refused)" bash -c "! grep -q '\"temp\":\"46\"' '$DATA_DIR/ext.txt'"
+kill "$EXT_PID"
+wait "$EXT_PID" 2>/dev/null
+brinkd_stop
 brinkd_start -o cpu.capacity=1.5 -o mqtt.mosquitto=/nonexistent/mosquitto
 check "without mosquitto brinkd runs, without MQTT" grep -q 'running without MQTT' "$DATA_DIR/brinkd.log"
 finish
