@@ -29,7 +29,7 @@ up() {
 		-o ingest.tcp.port=$((API + 1)) -o ingest.bind=127.0.0.1 -o bootstrap.port=0 \
 		-o coap.port=$((API + 2)) -o ports.first=$((API + 3)) -o ports.last=$((API + 20)) \
 		-o log.level=warn -o cpu.capacity=2 -o cpu.reserve=0 \
-		-o mqtt.enabled="$([ "${MQTT:-0}" = 1 ] && echo true || echo false)" \
+		-o mqtt.enabled="$([ "${MQTT:-0}${MQTT_OUT:-0}" != 00 ] && echo true || echo false)" \
 		-o mqtt.port=$((API + 21)) -o mqtt.bind=127.0.0.1 2>"$D/brinkd.log" &
 	pid=$!
 	echo "$pid" >"$D/pid"

@@ -56,6 +56,37 @@ static void thing_remember(struct brink_mqtt_ingest *m, const char *user,
 	router__thing_ref(&t->ref, bt);
 }
 
+bool mqtt__watched(struct brink_mqtt_ingest *m, const char *tenant)
+{
+	struct mqtt_watch *w;
+	if (!m->channels)
+		return true;
+	HASH_FIND_STR(m->watched, tenant, w);
+	return w != NULL;
+}
+
+static void set_watch(struct brink_mqtt_ingest *m, const char *tenant, bool on)
+{
+	struct mqtt_watch *w;
+	HASH_FIND_STR(m->watched, tenant, w);
+	if (on && !w && (w = calloc(1, sizeof(*w)))) {
+		snprintf(w->tenant, sizeof(w->tenant), "%s", tenant);
+		HASH_ADD_STR(m->watched, tenant, w);
+	} else if (!on && w) {
+		HASH_DEL(m->watched, w);
+		free(w);
+	}
+}
+
+void mqtt__watches_free(struct brink_mqtt_ingest *m)
+{
+	struct mqtt_watch *w, *tmp;
+	HASH_ITER(hh, m->watched, w, tmp) {
+		HASH_DEL(m->watched, w);
+		free(w);
+	}
+}
+
 void mqtt__things_free(struct brink_mqtt_ingest *m)
 {
 	struct mqtt_thing *t, *tmp;
@@ -140,6 +171,7 @@ static void channel_close(struct mqtt_channel *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	mqtt__watches_free(c->m); /* what a plugin reported goes with its channel */
 	for (struct mqtt_channel **p = &c->m->channels; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
@@ -188,6 +220,8 @@ static void on_line(struct mqtt_channel *c, const char *line, size_t len)
 	}
 	if (rq.kind == BRINK_MQTT_AUTH)
 		answer_auth(c, &rq);
+	else if (rq.kind == BRINK_MQTT_WATCH)
+		set_watch(c->m, rq.user, rq.watching);
 	else
 		note_denied(c->m, &rq);
 	sodium_memzero(rq.pass, sizeof(rq.pass));

@@ -22,6 +22,13 @@ struct mqtt_thing {
 
 struct mqtt_channel;
 
+/* A tenant some MQTT client of which subscribed to its services' output, as
+ * the plugin reports (WATCH lines). */
+struct mqtt_watch {
+	char tenant[BRINK_MQTT_PART_MAX + 1];
+	UT_hash_handle hh;
+};
+
 struct brink_mqtt_ingest {
 	struct brink_router *r;
 	struct mosquitto *mosq;
@@ -34,6 +41,7 @@ struct brink_mqtt_ingest {
 	struct mqtt_thing *things;
 	unsigned nthings;
 	struct mqtt_channel *channels;
+	struct mqtt_watch *watched;
 	uv_pipe_t listener; /* mqtt.broker = external: the plugin connects here */
 	bool listening;
 	int open_handles; /* of those above: m is freed when the last one closed */
@@ -54,5 +62,10 @@ void mqtt__auth_close_all(struct brink_mqtt_ingest *m);
 /* The thing behind a readings topic's tenant and thing names, or NULL. */
 const struct mqtt_thing *mqtt__thing_find(struct brink_mqtt_ingest *m, const char *user);
 void mqtt__things_free(struct brink_mqtt_ingest *m);
+/* Whether a tenant's services' output has MQTT readers: with a plugin
+ * connected, as it reports; without one (an external broker without brink's
+ * plugin), always. */
+bool mqtt__watched(struct brink_mqtt_ingest *m, const char *tenant);
+void mqtt__watches_free(struct brink_mqtt_ingest *m);
 
 #endif

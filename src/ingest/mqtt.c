@@ -47,6 +47,7 @@ static void on_own_closed(uv_handle_t *h)
 		return;
 	mosquitto_destroy(m->mosq);
 	mqtt__things_free(m);
+	mqtt__watches_free(m);
 	sodium_memzero(m->secret, sizeof(m->secret));
 	free(m);
 }
@@ -219,8 +220,8 @@ static void on_message(struct mosquitto *mosq, void *ctx, const struct mosquitto
 void router__mqtt_send(struct route *rt, const char *lines, size_t len)
 {
 	struct brink_mqtt_ingest *m = rt->r->mqtt;
-	if (!m || !m->connected || !rt->mqtt_topic)
-		return;
+	if (!m || !m->connected || !rt->mqtt_topic || !mqtt__watched(m, rt->mqtt_tenant))
+		return; /* nobody reads it over MQTT: the stream path pays nothing */
 	uint64_t sent = 0, dropped = 0;
 	for (const char *p = lines, *end = lines + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -253,6 +254,7 @@ void router__mqtt_route_added(struct brink_router *r, struct route *rt)
 	}
 	if (brink_mqtt_service_topic(t.name, rt->id, topic, sizeof(topic)))
 		rt->mqtt_topic = strdup(topic);
+	snprintf(rt->mqtt_tenant, sizeof(rt->mqtt_tenant), "%s", t.name);
 }
 
 static int make_client(struct brink_mqtt_ingest *m, struct brink_error **err)

@@ -147,6 +147,10 @@ size_t brink_mqtt_request_format(const struct brink_mqtt_request *rq, char *out,
 		cap = BRINK_MQTT_LINE_MAX;
 	if (!field_ok(rq->user, un, BRINK_MQTT_USER_MAX))
 		return 0;
+	if (rq->kind == BRINK_MQTT_WATCH)
+		return fits(snprintf(out, cap, "WATCH %d %.*s\n", rq->watching ? 1 : 0, (int)un,
+				     rq->user),
+			    cap);
 	if (rq->kind == BRINK_MQTT_DENIED)
 		return field_ok(rq->topic, tn, BRINK_MQTT_TOPIC_MAX) && rq->count > 0
 			       ? fits(snprintf(out, cap, "DENIED %" PRIu32 " %d %.*s %.*s\n",
@@ -207,7 +211,22 @@ static bool word_is(const char *w, size_t n, const char *s)
 	return strlen(s) == n && memcmp(w, s, n) == 0;
 }
 
-/* AUTH <seq> <user> <pass> | DENIED <count> <access> <user> <topic> */
+/* WATCH 1|0 <tenant> */
+static enum brink_mqtt_status parse_watch(struct cursor *c, struct brink_mqtt_request *out)
+{
+	const char *w, *t;
+	size_t n, tn;
+	if (!next_word(c, &w, &n) || n != 1 || (w[0] != '0' && w[0] != '1') ||
+	    !next_word(c, &t, &tn) || t + tn != c->end || !name_ok(t, tn))
+		return BRINK_MQTT_BAD;
+	memset(out, 0, sizeof(*out));
+	out->kind = BRINK_MQTT_WATCH;
+	out->watching = w[0] == '1';
+	memcpy(out->user, t, tn);
+	return BRINK_MQTT_OK;
+}
+
+/* AUTH <seq> <user> <pass> | DENIED <count> <access> <user> <topic> | WATCH */
 enum brink_mqtt_status brink_mqtt_request_parse(const char *line, size_t len,
 						struct brink_mqtt_request *out)
 {
@@ -217,6 +236,8 @@ enum brink_mqtt_status brink_mqtt_request_parse(const char *line, size_t len,
 	uint32_t num, access = 0;
 	if (len >= BRINK_MQTT_LINE_MAX || !next_word(&c, &w, &n))
 		return BRINK_MQTT_BAD;
+	if (word_is(w, n, "WATCH"))
+		return parse_watch(&c, out);
 	bool denied = word_is(w, n, "DENIED");
 	if ((!denied && !word_is(w, n, "AUTH")) || !next_word(&c, &w, &n) ||
 	    !parse_seq(w, n, &num) || (denied && (num == 0 || !next_word(&c, &w, &n) ||

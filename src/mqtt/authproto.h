@@ -20,6 +20,9 @@
  * and, unanswered, what the plugin's access rules refused since its last
  * report (brinkd counts it in /metrics and logs it, rate-limited):
  *   DENIED <count> <access> <username> <topic>\n
+ * and whether some client of a tenant subscribed to its services' output
+ * (brinkd publishes a tenant's lines only then, when a plugin reports):
+ *   WATCH 1|0 <tenant>\n
  * Every field is printable ASCII without spaces; a line is at most
  * BRINK_MQTT_LINE_MAX bytes with its newline. */
 #ifndef BRINK_MQTT_AUTHPROTO_H
@@ -66,11 +69,12 @@ struct brink_mqtt_who {
 #define BRINK_MQTT_TOPIC_MAX 128 /* of a DENIED report: longer topics are cut */
 
 struct brink_mqtt_request {
-	enum { BRINK_MQTT_AUTH, BRINK_MQTT_DENIED } kind;
+	enum { BRINK_MQTT_AUTH, BRINK_MQTT_DENIED, BRINK_MQTT_WATCH } kind;
 	uint32_t seq;   /* AUTH */
 	uint32_t count; /* DENIED: refusals, the last of which is described */
 	int access;     /* DENIED */
-	char user[BRINK_MQTT_USER_MAX + 1];
+	bool watching;  /* WATCH */
+	char user[BRINK_MQTT_USER_MAX + 1]; /* WATCH: the tenant */
 	char pass[BRINK_MQTT_PASS_MAX + 1];     /* AUTH */
 	char topic[BRINK_MQTT_TOPIC_MAX + 1]; /* DENIED */
 };

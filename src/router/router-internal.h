@@ -45,6 +45,7 @@ struct route {
 	UT_hash_handle hh;
 	uint8_t *out; /* BRINK_WIRE_MAX_FRAME bytes, from the first reading on (NULL before) */
 	char *mqtt_topic; /* where its output is published; NULL: MQTT is off */
+	char mqtt_tenant[BRINK_NAME_MAX + 1]; /* its tenant's name */
 };
 
 struct router_cmd {

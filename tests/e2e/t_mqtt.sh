@@ -50,6 +50,11 @@ check "GET /v1/bootstrap: the MQTT port, username and topic" test \
 reply=$(printf '%s mqtt\n' "$TK" | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$BOOTSTRAP_PORT; cat >&3; cat <&3")
 check "bootstrap port: '<key> mqtt' gets the MQTT port" test "$reply" = "{\"status\":\"OK\",\"body\":\"$MQTT_PORT\"}"
 
+# no MQTT reader yet: the service's lines are not published (the stream path pays nothing)
+pub alpha/roof "$TK" brink/alpha/things/roof '{"temp":"10"}'
+check "a reading in over MQTT" wait_metric brink_stream_lines_total 1
+check "no MQTT reader: nothing published" test "$(metric brink_mqtt_published_total)" = 0
+
 # subscribers: alpha's client (mosquitto_sub), alpha's TCP stream client, and
 # beta trying alpha's topic, a wildcard across tenants and everything
 sub alpha "$A" "$OUT_A" 6 >"$DATA_DIR/a.txt" 2>&1 &

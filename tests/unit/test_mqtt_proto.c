@@ -135,6 +135,17 @@ static void test_request_roundtrip(void **state)
 	assert_string_equal(back.topic, "brink/a?b?/#");
 	brink_mqtt_field_sanitize("", d.topic, sizeof(d.topic));
 	assert_string_equal(d.topic, "-");
+
+	struct brink_mqtt_request wq = {.kind = BRINK_MQTT_WATCH, .watching = true};
+	strcpy(wq.user, "acme");
+	n = brink_mqtt_request_format(&wq, line, sizeof(line));
+	assert_memory_equal(line, "WATCH 1 acme\n", n);
+	assert_int_equal(brink_mqtt_request_parse(line, n - 1, &back), BRINK_MQTT_OK);
+	assert_int_equal(back.kind, BRINK_MQTT_WATCH);
+	assert_true(back.watching);
+	assert_string_equal(back.user, "acme");
+	assert_int_equal(brink_mqtt_request_parse("WATCH 0 acme", 12, &back), BRINK_MQTT_OK);
+	assert_false(back.watching);
 }
 
 static void test_request_refused(void **state)
@@ -144,7 +155,8 @@ static void test_request_refused(void **state)
 		"", "AUTH", "AUTH 1", "AUTH 1 u", "AUTH 1 u p extra", "AUTH  1 u p", "AUTH 1 u p ",
 		"auth 1 u p", "AUTH x u p", "AUTH 4294967296 u p", "AUTH 12345678901 u p",
 		"AUTH -1 u p", "AUTH 1 u\tx p", "DENIED 0 4 u t", "DENIED 1 16 u t", "DENIED 1 4 u",
-		"HELLO 1 u p", NULL};
+		"HELLO 1 u p", "WATCH 2 acme", "WATCH 1", "WATCH 1 a/b", "WATCH 1 acme x",
+		"WATCH 01 acme", NULL};
 	struct brink_mqtt_request rq;
 	memset(&rq, 0x5a, sizeof(rq));
 	for (int i = 0; bad[i]; i++) {

@@ -44,6 +44,14 @@ struct client_entry {
 	char user[BRINK_MQTT_USER_MAX + 1];
 	char pass[BRINK_MQTT_PASS_MAX + 1];
 	int64_t verified_ms;
+	bool watching; /* a tenant's client that subscribed to its services' output */
+	UT_hash_handle hh;
+};
+
+/* Tenants with clients watching their services' output, and how many. */
+struct tenant_watch {
+	char tenant[BRINK_MQTT_PART_MAX + 1];
+	unsigned clients;
 	UT_hash_handle hh;
 };
 
@@ -57,6 +65,7 @@ static struct {
 	char in[2 * BRINK_MQTT_LINE_MAX];
 	size_t len;
 	struct client_entry *clients;
+	struct tenant_watch *watched;
 	struct brink_mqtt_request denied; /* refusals not reported yet, the last described */
 	int64_t reported_ms;
 } P = {.fd = -1, .timeout_ms = 2000, .cache_ms = 1000};
@@ -77,6 +86,8 @@ static void channel_close(void)
 	P.len = 0;
 }
 
+static void report_all_watches(void);
+
 static bool channel_open(void)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -90,6 +101,8 @@ static bool channel_open(void)
 		close(P.fd);
 		P.fd = -1;
 	}
+	if (P.fd >= 0)
+		report_all_watches();
 	return P.fd >= 0;
 }
 
@@ -160,6 +173,45 @@ static enum brink_mqtt_role ask_brinkd(const char *user, const char *pass)
 	return await_answer(rq.seq, now_ms() + P.timeout_ms);
 }
 
+static void report_watch(const char *tenant, bool watching)
+{
+	struct brink_mqtt_request rq = {.kind = BRINK_MQTT_WATCH, .watching = watching};
+	char line[BRINK_MQTT_LINE_MAX];
+	snprintf(rq.user, sizeof(rq.user), "%s", tenant);
+	size_t n = brink_mqtt_request_format(&rq, line, sizeof(line));
+	if (n && P.fd >= 0 && !send_line(line, n))
+		channel_close();
+}
+
+/* A tenant's client subscribed (+1) or went (-1): brinkd hears when a
+ * tenant's count leaves or reaches 0. */
+static void watch_count(const char *tenant, int delta)
+{
+	struct tenant_watch *w;
+	HASH_FIND_STR(P.watched, tenant, w);
+	if (!w && delta > 0 && (w = calloc(1, sizeof(*w)))) {
+		snprintf(w->tenant, sizeof(w->tenant), "%s", tenant);
+		HASH_ADD_STR(P.watched, tenant, w);
+	}
+	if (!w)
+		return;
+	w->clients = delta > 0 ? w->clients + 1 : w->clients - 1;
+	if (delta > 0 && w->clients == 1)
+		report_watch(tenant, true);
+	if (w->clients == 0) {
+		report_watch(tenant, false);
+		HASH_DEL(P.watched, w);
+		free(w);
+	}
+}
+
+/* After (re)connecting to brinkd's socket: brinkd forgot what we told it. */
+static void report_all_watches(void)
+{
+	struct tenant_watch *w, *tmp;
+	HASH_ITER(hh, P.watched, w, tmp) report_watch(w->tenant, true);
+}
+
 static struct client_entry *entry_of(const struct mosquitto *client)
 {
 	struct client_entry *e;
@@ -171,6 +223,8 @@ static void entry_drop(const struct mosquitto *client)
 {
 	struct client_entry *e = entry_of(client);
 	if (e) {
+		if (e->watching)
+			watch_count(e->who.tenant, -1);
 		HASH_DEL(P.clients, e);
 		memset(e->pass, 0, sizeof(e->pass));
 		free(e);
@@ -200,21 +254,21 @@ static int on_basic_auth(int event, void *data, void *userdata)
 	return MOSQ_ERR_SUCCESS;
 }
 
-/* The client's standing, asking brinkd again when its verdict is old. */
-static const struct brink_mqtt_who *standing(const struct mosquitto *client)
+/* The client's entry, asking brinkd again when its verdict is old. */
+static struct client_entry *standing(const struct mosquitto *client)
 {
 	struct client_entry *e = entry_of(client);
 	const char *user = mosquitto_client_username(client);
 	if (!e || !user || strcmp(user, e->user) != 0)
 		return NULL;
 	if (e->who.role == BRINK_MQTT_INTERNAL || now_ms() - e->verified_ms < P.cache_ms)
-		return &e->who;
+		return e;
 	if (ask_brinkd(e->user, e->pass) != e->who.role) {
 		e->who.role = BRINK_MQTT_NONE; /* revoked: refused from now on */
-		return &e->who;
+		return e;
 	}
 	e->verified_ms = now_ms();
-	return &e->who;
+	return e;
 }
 
 static void note_denied(const struct mosquitto *client, int access, const char *topic)
@@ -232,9 +286,15 @@ static int on_acl_check(int event, void *data, void *userdata)
 	struct mosquitto_evt_acl_check *ev = data;
 	(void)event;
 	(void)userdata;
-	const struct brink_mqtt_who *who = standing(ev->client);
-	if (who && ev->topic && brink_mqtt_allowed(who, ev->access, ev->topic))
+	struct client_entry *e = standing(ev->client);
+	if (e && ev->topic && brink_mqtt_allowed(&e->who, ev->access, ev->topic)) {
+		if (ev->access == BRINK_MQTT_SUBSCRIBE && e->who.role == BRINK_MQTT_TENANT &&
+		    !e->watching) {
+			e->watching = true; /* until it goes: unsubscribing is not followed */
+			watch_count(e->who.tenant, +1);
+		}
 		return MOSQ_ERR_SUCCESS;
+	}
 	note_denied(ev->client, ev->access, ev->topic);
 	return MOSQ_ERR_ACL_DENIED;
 }
@@ -349,6 +409,11 @@ int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *opts, int opt
 	HASH_ITER(hh, P.clients, e, tmp) {
 		HASH_DEL(P.clients, e);
 		free(e);
+	}
+	struct tenant_watch *w, *wtmp;
+	HASH_ITER(hh, P.watched, w, wtmp) {
+		HASH_DEL(P.watched, w);
+		free(w);
 	}
 	if (P.fd >= 0)
 		close(P.fd);
