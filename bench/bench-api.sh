@@ -19,7 +19,7 @@ DATA=$(mktemp -d /tmp/brink-bench.XXXXXX)
 PORT=$((20000 + RANDOM % 10000))
 URL="http://127.0.0.1:$PORT"
 # its own ports for everything, so a brinkd running on its defaults does not matter
-"$BUILD/brinkd" -o data_dir="$DATA" -o api.port=$PORT -o api.bind=127.0.0.1 -o log.level=warn \
+"$BUILD/brinkd" -o data_dir="$DATA" -o api.port=$PORT -o api.bind=127.0.0.1 -o log.level=warn -o mqtt.enabled=false \
 	-o cpu.capacity=1.75 -o ingest.tcp.port=$((PORT + 1)) -o bootstrap.port=$((PORT + 2)) \
 	-o coap.port=$((PORT + 3)) -o coap.dtls_port=0 -o ports.first=$((PORT + 4)) -o ports.last=$((PORT + 1100)) \
 	2>"$DATA/brinkd.log" &

@@ -79,7 +79,7 @@ URL="http://127.0.0.1:$API_PORT"
 
 "$BUILD/brinkd" -o data_dir="$DATA" -o api.port="$API_PORT" -o api.bind=127.0.0.1 \
 	-o ingest.tcp.port="$INGEST_PORT" -o ingest.bind=127.0.0.1 \
-	-o bootstrap.port="$BOOT_PORT" -o coap.port="$COAP_PORT" -o coap.dtls_port=0 \
+	-o bootstrap.port="$BOOT_PORT" -o coap.port="$COAP_PORT" -o coap.dtls_port=0 -o mqtt.enabled=false \
 	-o ports.first="$PORTS_FIRST" -o ports.last=$((PORTS_FIRST + 99)) \
 	-o log.level=warn -o cpu.capacity=1.75 2>"$DATA/brinkd.log" &
 PID=$!

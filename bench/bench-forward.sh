@@ -238,12 +238,44 @@ tcp_case() { # LABEL UP DOWN THINGS SUBS
 # tcp_run; "BRINK_FWD down DIR" stops all of it. brink's MQTT path belongs
 # here too: the same cases in mosquitto mode against brink's MQTT port.
 brink_up() { "$BRINK_FWD" up "$TMP" "$1" "$2"; }
+brink_mqtt_up() { MQTT=1 "$BRINK_FWD" up "$TMP" "$1" "$2"; }
 brink_down() { "$BRINK_FWD" down "$TMP"; }
 brink_case() { # THINGS SUBS
 	if [ -z "${BRINK_FWD:-}" ]; then
 		return 0
 	fi
 	tcp_case "brink    " brink_up brink_down "$1" "$2"
+	[ "${BRINK_MQTT:-1}" = 1 ] && mqtt_case "brink-mqtt" brink_mqtt_up brink_down "$1" "$2"
+	return 0
+}
+
+# ---- brink's MQTT path, in mosquitto mode: things publish to brinkd's own
+# broker as themselves, brinkd takes the readings through the router and the
+# forward worker and publishes them on the service's topic, which the
+# subscribers read from the same broker: two trips through Mosquitto.
+mqtt_run() { # UP DOWN THINGS SUBS NODELAY FWD_ARGS...: LINE
+	local up=$1 down=$2 t=$3 s=$4 opts=() p
+	shift 4
+	rm -f "$TMP/sut.env"
+	"$up" "$t" "$s"
+	MQTT_PORT="" MQTT_AUTH="" MQTT_SUB="" SUT_PIDS=""
+	# shellcheck disable=SC1091
+	. "$TMP/sut.env"
+	for p in $SUT_PIDS; do opts+=(-B "$p"); done
+	run_fwd mosquitto -p "$MQTT_PORT" -K "$MQTT_AUTH" -k "$MQTT_SUB" -n "$t" -s "$s" "${opts[@]}" "$@"
+	"$down"
+}
+mqtt_case() { # LABEL UP DOWN THINGS SUBS
+	local label=$1 up=$2 down=$3 t=$4 s=$5 tl lat=() r
+	run_as tput
+	mqtt_run "$up" "$down" "$t" "$s" -c "$IN_FLIGHT"
+	tl=$LINE
+	run_as lat
+	for r in $(rates_for "$s"); do
+		mqtt_run "$up" "$down" "$t" "$s" -N -r "$r"
+		lat+=("$LINE")
+	done
+	REF=1 case_line "$label" "$t" "$s" "$tl" "${lat[@]}"
 }
 # ============================================================================
 

@@ -31,6 +31,9 @@
  *              the broker at -p; each subscriber subscribes to t/#, then its
  *              PUBLISH packets are read in bulk from libmosquitto's socket
  *              (-L: through mosquitto_loop_read(), one packet at a time).
+ *              With -K, line i+1 is "USERNAME PASSWORD TOPIC" for thing i;
+ *              with -k "USERNAME PASSWORD FILTER" subscribers log in and
+ *              subscribe to FILTER (brink's MQTT path: bench-forward.sh).
  *   brink-tcp  thing i connects to the ingest port -p, sends its auth line
  *              (line i+1 of -K, default {"thing":"thing-i"}) and then one
  *              reading per line; a subscriber connects to -q, sends the -k
@@ -71,6 +74,7 @@
 
 struct opts {
 	const char *mode, *host, *auth_file, *sub_line;
+	bool sub_line_set;
 	int port, sub_port, things, subs, pub_threads, sub_threads, nodelay, in_flight, lib_read;
 	double rate, warm_s, dur_s;
 	int pids[MAX_PIDS], n_pids;
@@ -89,7 +93,7 @@ struct conn { /* one client connection, thing or subscriber */
 struct thing {
 	struct conn c;
 	uint64_t seq;
-	char topic[24];
+	char topic[160];
 	char pend[PAYLOAD_LEN + 64]; /* brink-tcp: the unsent tail of a line */
 	size_t pend_len;
 	bool out_armed;
@@ -372,8 +376,11 @@ static void mq_on_connect(struct mosquitto *m, void *obj, int rc)
 
 static void mq_on_subscribe(struct mosquitto *m, void *obj, int mid, int n, const int *qos)
 {
-	(void)m, (void)mid, (void)n, (void)qos;
-	((struct conn *)obj)->ready = true;
+	(void)m, (void)mid;
+	if (n > 0 && qos[0] == 0x80)
+		((struct conn *)obj)->dead = true; /* refused */
+	else
+		((struct conn *)obj)->ready = true;
 }
 
 static void mq_on_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
@@ -391,7 +398,17 @@ static int mq_wait_ready(struct conn *c)
 	return c->ready ? 0 : -1;
 }
 
-static int mq_connect(struct conn *c, const char *kind)
+/* "USERNAME PASSWORD REST" into its three words (in place); -1 when not so. */
+static int mq_split(char *line, char **user, char **pass, char **rest)
+{
+	char *save = NULL;
+	*user = strtok_r(line, " ", &save);
+	*pass = strtok_r(NULL, " ", &save);
+	*rest = strtok_r(NULL, " ", &save);
+	return *user && *pass && *rest ? 0 : -1;
+}
+
+static int mq_connect(struct conn *c, const char *kind, const char *user, const char *pass)
 {
 	char id[48];
 	snprintf(id, sizeof(id), "fwdb-%d-%s%d", (int)getpid(), kind, c->idx);
@@ -399,6 +416,8 @@ static int mq_connect(struct conn *c, const char *kind)
 	if (!c->mosq)
 		return -1;
 	mosquitto_connect_callback_set(c->mosq, mq_on_connect);
+	if (user)
+		mosquitto_username_pw_set(c->mosq, user, pass);
 	if (run.o.nodelay)
 		mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	if (mosquitto_connect(c->mosq, run.o.host, run.o.port, 60) != MOSQ_ERR_SUCCESS ||
@@ -410,8 +429,15 @@ static int mq_connect(struct conn *c, const char *kind)
 
 static int mq_thing_open(struct thing *t)
 {
+	char line[4096], *user = NULL, *pass = NULL, *topic = NULL;
 	snprintf(t->topic, sizeof(t->topic), "t/%d", t->c.idx);
-	return mq_connect(&t->c, "t");
+	if (run.auth) {
+		snprintf(line, sizeof(line), "%s", run.auth[t->c.idx]);
+		if (mq_split(line, &user, &pass, &topic) < 0)
+			return -1;
+		snprintf(t->topic, sizeof(t->topic), "%s", topic);
+	}
+	return mq_connect(&t->c, "t", user, pass);
 }
 
 static int mq_thing_send(struct thing *t, const char *p, size_t n)
@@ -451,13 +477,17 @@ static int mq_thing_input(struct thing *t)
 
 static int mq_sub_open(struct sub *s)
 {
-	if (mq_connect(&s->c, "s") < 0)
+	char line[4096], *user = NULL, *pass = NULL, *filter = "t/#";
+	snprintf(line, sizeof(line), "%s", run.o.sub_line);
+	if (run.o.sub_line_set && mq_split(line, &user, &pass, &filter) < 0)
+		return -1;
+	if (mq_connect(&s->c, "s", user, pass) < 0)
 		return -1;
 	s->c.ready = false;
 	mosquitto_subscribe_callback_set(s->c.mosq, mq_on_subscribe);
 	mosquitto_message_callback_set(s->c.mosq, mq_on_message);
 	s->rbuf = malloc(RBUF_LEN);
-	if (!s->rbuf || mosquitto_subscribe(s->c.mosq, NULL, "t/#", 0) != MOSQ_ERR_SUCCESS)
+	if (!s->rbuf || mosquitto_subscribe(s->c.mosq, NULL, filter, 0) != MOSQ_ERR_SUCCESS)
 		return -1;
 	return mq_wait_ready(&s->c);
 }
@@ -1044,7 +1074,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'N': o->nodelay = 1; break;
 		case 'L': o->lib_read = 1; break;
 		case 'K': o->auth_file = optarg; break;
-		case 'k': o->sub_line = optarg; break;
+		case 'k': o->sub_line = optarg; o->sub_line_set = true; break;
 		case 'B':
 			if (o->n_pids < MAX_PIDS)
 				o->pids[o->n_pids++] = atoi(optarg);

@@ -7,9 +7,13 @@ libuv1-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libsecc
 libcurl4-openssl-dev libgnutls28-dev libcmocka-dev uthash-dev libcbor-dev libcoap3-dev libcoap3-bin
 curl jq sqlite3 procps util-linux iproute2 wrk mosquitto libmosquitto-dev
 libhdf5-dev libopenblas-serial-dev
-python3-numpy python3-h5py"
+python3-numpy python3-h5py
+mosquitto-dev
+mosquitto-clients python3-paho-mqtt"
 # libhdf5-dev, libopenblas-serial-dev: the analyze engine (brink-worker only, static).
 # python3-numpy, python3-h5py: its reference tests (/usr/bin/python3 writes Keras files).
+# mosquitto-dev: the broker plugin headers (brink-mqtt-auth.so); mosquitto-clients
+# and python3-paho-mqtt: the MQTT end-to-end tests
 
 missing=""
 for p in $PKGS; do

@@ -26,6 +26,7 @@ struct brink_api {
 	struct brink_router *router;
 	int ingest_port;
 	int coap_port, coap_dtls_port; /* bootstrap.c (dtls 0: off) */
+	int mqtt_port; /* 0: MQTT is off */
 	atomic_size_t max_body;
 	atomic_size_t max_model; /* POST /v1/models bodies (models.max_bytes) */
 	struct api_metrics metrics;

@@ -1,11 +1,12 @@
 /* GET /v1/bootstrap[?protocol=P]: a thing, authenticated by its own key,
  * asks where to send its readings and gets the endpoint of each protocol
  * (or only P's): tcp, coap (UDP, key in the query), coaps (DTLS-PSK, the
- * identity to use). One table row per protocol. */
+ * identity to use), mqtt (username and topic). One table row per protocol. */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api-internal.h"
+#include "mqtt/authproto.h"
 
 static json_t *tcp_endpoint(struct api_request *rq, const struct brink_thing *t,
 			    const char *identity)
@@ -36,6 +37,23 @@ static json_t *coaps_endpoint(struct api_request *rq, const struct brink_thing *
 			 "psk_identity", identity, "psk", "<thing key>");
 }
 
+/* MQTT: the port, the username the thing logs in with (its identity
+ * <tenant>/<thing>; its key is the password) and the topic it publishes on
+ * (mqtt/authproto.h). */
+static json_t *mqtt_endpoint(struct api_request *rq, const struct brink_thing *t,
+			     const char *identity)
+{
+	char topic[BRINK_MQTT_USER_MAX + 32];
+	const char *slash = strchr(identity, '/');
+	if (!rq->api->mqtt_port || !slash)
+		return NULL;
+	char tenant[BRINK_NAME_MAX + 1];
+	snprintf(tenant, sizeof(tenant), "%.*s", (int)(slash - identity), identity);
+	brink_mqtt_thing_topic(tenant, t->name, topic, sizeof(topic));
+	return json_pack("{s:i,s:s,s:s}", "port", rq->api->mqtt_port, "username", identity,
+			 "topic", topic);
+}
+
 static const struct {
 	const char *name;
 	json_t *(*endpoint)(struct api_request *rq, const struct brink_thing *t,
@@ -44,6 +62,7 @@ static const struct {
 	{"tcp", tcp_endpoint},
 	{"coap", coap_endpoint},
 	{"coaps", coaps_endpoint},
+	{"mqtt", mqtt_endpoint},
 };
 
 /* The endpoints of every protocol, or of only the one named (NULL when it
@@ -89,8 +108,8 @@ void api__bootstrap(struct api_request *rq)
 	json_t *e = endpoints(rq, &t, identity, only);
 	if (!e) {
 		api__reply_errorf(rq, 404, "not_found",
-				  "no such protocol here: protocol is one of tcp, coap, coaps "
-				  "(coaps when coap.dtls_port is not 0)");
+				  "no such protocol here: protocol is one of tcp, coap, coaps, mqtt "
+				  "(coaps and mqtt when they are on)");
 		return;
 	}
 	api__reply_json(rq, 200, json_pack("{s:s,s:o}", "thing", t.name, "endpoints", e));

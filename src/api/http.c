@@ -150,6 +150,7 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 	api->ingest_port = cfg->ingest_tcp_port;
 	api->coap_port = cfg->coap_port;
 	api->coap_dtls_port = cfg->coap_dtls_port;
+	api->mqtt_port = cfg->mqtt_enabled ? cfg->mqtt_port : 0;
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
 	atomic_store(&api->max_model, (size_t)cfg->models_max_bytes);
 	if (api__ws_init(api) < 0) {

@@ -130,6 +130,31 @@ static void put_router(struct text *t, struct brink_router *r)
 	    (unsigned long long)s.dropped_batches);
 }
 
+static void put_mqtt(struct text *t, struct brink_router *r)
+{
+	struct brink_router_stats s;
+	if (!r)
+		return;
+	brink_router_stats(r, &s);
+	put(t, "# HELP brink_mqtt_refused_total MQTT logins (auth) and publishes or subscriptions"
+	       " (acl) refused.\n# TYPE brink_mqtt_refused_total counter\n"
+	       "brink_mqtt_refused_total{reason=\"auth\"} %llu\n"
+	       "brink_mqtt_refused_total{reason=\"acl\"} %llu\n",
+	    (unsigned long long)s.mqtt_refused_auth, (unsigned long long)s.mqtt_refused_acl);
+	put(t, "# HELP brink_mqtt_published_total Service output lines published over MQTT.\n"
+	       "# TYPE brink_mqtt_published_total counter\nbrink_mqtt_published_total %llu\n",
+	    (unsigned long long)s.mqtt_published);
+	put(t, "# HELP brink_mqtt_dropped_total Output lines dropped: the broker was slower.\n"
+	       "# TYPE brink_mqtt_dropped_total counter\nbrink_mqtt_dropped_total %llu\n",
+	    (unsigned long long)s.mqtt_dropped);
+	put(t, "# HELP brink_mqtt_broker_starts_total Starts of brinkd's own broker.\n"
+	       "# TYPE brink_mqtt_broker_starts_total counter\nbrink_mqtt_broker_starts_total %llu\n",
+	    (unsigned long long)s.mqtt_broker_starts);
+	put(t, "# HELP brink_mqtt_connected Whether brinkd's MQTT client is connected.\n"
+	       "# TYPE brink_mqtt_connected gauge\nbrink_mqtt_connected %d\n",
+	    s.mqtt_connected);
+}
+
 void api__metrics_handler(struct api_request *rq)
 {
 	struct brink_system sys;
@@ -143,6 +168,7 @@ void api__metrics_handler(struct api_request *rq)
 	put_system(&t, &sys);
 	put_latency(&t, &rq->api->metrics);
 	put_router(&t, rq->api->router);
+	put_mqtt(&t, rq->api->router);
 	if (!t.buf) {
 		api__reply_errorf(rq, 500, "internal", "out of memory");
 		return;

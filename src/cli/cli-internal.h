@@ -207,6 +207,26 @@ static inline void cli__json_decrefp(json_t **p)
 }
 #define _cleanup_json_ __attribute__((cleanup(cli__json_decrefp)))
 
+/* ---- sensor.c and a file per protocol: brink sensor simulate ---- */
+
+/* What sensor.c parsed, for a protocol played from another file. reading()
+ * writes thing i's next reading (JSON and a newline, at most 4096 bytes) into
+ * out and returns its length. */
+struct cli_sim_spec {
+	size_t nthings;
+	const char *const *names, *const *keys;
+	double rate; /* readings a second per thing; 0: as fast as possible */
+	long count;  /* per thing; 0: until Ctrl-C */
+	const char *host;
+	long port; /* 0: the protocol's default */
+	size_t (*reading)(void *ctx, size_t i, char *out);
+	void *ctx;
+};
+
+/* sensor_mqtt.c: --protocol mqtt. Returns CLI_OK, CLI_EAPI when a thing or
+ * a reading was refused, CLI_ECONNECT when a thing could not connect. */
+int cli__sensor_mqtt(const struct cli_ctx *ctx, const struct cli_sim_spec *spec);
+
 /* ---- service.c, register.c: request bodies (testable without a server) ---- */
 
 /* Builds the body of POST /v1/services from `service up`'s argv. Returns

@@ -67,10 +67,11 @@ struct sim {
 	size_t live; /* things not done */
 	double start;
 	long sent, errors, refused, unreachable, lost;
+	bool mqtt; /* --protocol mqtt (sensor_mqtt.c) */
 	double window; /* reports: the second being counted */
 	int shown;
 	long hidden;
-	const char *proto; /* tcp, coap, coaps (sensor_coap.c) */
+	const char *proto; /* tcp, coap, coaps (sensor_coap.c), mqtt */
 	bool port_set, non;
 };
 
@@ -259,13 +260,13 @@ static int fields_arg(const struct cli_ctx *ctx, struct sim *s, const char *arg)
 
 static int protocol_arg(const struct cli_ctx *ctx, struct sim *s, const char *arg)
 {
-	if (strcmp(arg, "tcp") == 0 || strcmp(arg, "coap") == 0 || strcmp(arg, "coaps") == 0) {
+	if (strcmp(arg, "tcp") == 0 || strcmp(arg, "coap") == 0 || strcmp(arg, "coaps") == 0 ||
+	    strcmp(arg, "mqtt") == 0) {
 		s->proto = arg;
+		s->mqtt = strcmp(arg, "mqtt") == 0;
 		return CLI_OK;
 	}
-	if (strcmp(arg, "mqtt") == 0)
-		return cli__fail(CLI_EUSAGE, "--protocol %s is not supported yet", arg);
-	return cli__usage(ctx, "--protocol wants tcp, coap or coaps, not '%s'", arg);
+	return cli__usage(ctx, "--protocol wants tcp, coap, coaps or mqtt, not '%s'", arg);
 }
 
 static int sim_option(const struct cli_ctx *ctx, struct sim *s, int c, const char *arg)
@@ -793,13 +794,49 @@ static int simulate_coap(const struct cli_ctx *ctx, struct sim *s)
 	return cli__sensor_coap(ctx, &plan);
 }
 
+static size_t sim_reading(void *ctx, size_t i, char *out)
+{
+	struct sim *s = ctx;
+	size_t n = format_reading(s, s->things[i], out);
+	s->things[i]->seq++;
+	return n;
+}
+
+/* --protocol mqtt: played by sensor_mqtt.c with this file's readings. */
+static int simulate_mqtt(const struct cli_ctx *ctx, struct sim *s)
+{
+	char host[256];
+	_cleanup_free_ const char **names = calloc(s->n, sizeof(*names));
+	_cleanup_free_ const char **keys = calloc(s->n, sizeof(*keys));
+	_cleanup_free_ double *vals = calloc(s->n * s->nfields + 1, sizeof(*vals));
+	int rc = s->host ? CLI_OK : cli__url_host(ctx, host, sizeof(host));
+	if (rc != CLI_OK || !names || !keys || !vals)
+		return rc != CLI_OK ? rc : cli__fail(CLI_EAPI, "out of memory");
+	for (size_t i = 0; i < s->n; i++) {
+		names[i] = s->things[i]->name;
+		keys[i] = s->things[i]->key;
+		s->things[i]->vals = vals + i * s->nfields;
+		for (size_t f = 0; f < s->nfields; f++)
+			vals[i * s->nfields + f] = (s->fields[f].lo + s->fields[f].hi) / 2;
+	}
+	struct cli_sim_spec spec = {
+		.nthings = s->n, .names = names, .keys = keys, .rate = s->rate,
+		.count = s->count, .host = s->host ? s->host : host,
+		.port = s->port_set ? s->port : 0, .reading = sim_reading, .ctx = s,
+	};
+	rc = cli__sensor_mqtt(ctx, &spec);
+	for (size_t i = 0; i < s->n; i++)
+		s->things[i]->vals = NULL;
+	return rc;
+}
+
 static int run_simulate(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct sim s = {.rate = 1, .port = SIM_DEFAULT_PORT, .proto = "tcp"};
 	char host[256];
 	int rc = sim_args(ctx, &s, argc, argv);
 	if (rc == CLI_OK && strcmp(s.proto, "tcp") != 0) {
-		rc = simulate_coap(ctx, &s);
+		rc = s.mqtt ? simulate_mqtt(ctx, &s) : simulate_coap(ctx, &s);
 		sim_free(&s);
 		return rc;
 	}
@@ -814,7 +851,7 @@ static int run_simulate(struct cli_ctx *ctx, int argc, char **argv)
 static const struct cli_cmd simulate_cmd = {
 	.name = "simulate",
 	.usage = "sensor simulate --thing NAME:KEY [OPTIONS]",
-	.summary = "play things sending readings (TCP, CoAP, CoAP over DTLS); prints a summary",
+	.summary = "play things sending readings (TCP, CoAP, CoAP over DTLS, MQTT); prints a summary",
 	.help = "  --thing NAME:KEY  a thing and its key (repeatable)\n"
 		"  --things FILE     things, one 'NAME KEY' a line ('-': stdin; # comments)\n"
 		"  --rate R          readings a second per thing (default 1; 0: as fast as\n"
@@ -825,9 +862,10 @@ static const struct cli_cmd simulate_cmd = {
 		"                    (0, 1, ... per thing)\n"
 		"  --host H          the gateway (default: BRINK_URL's host)\n"
 		"  --port P          its ingest port (default 7000, brinkd's ingest.tcp.port;\n"
-		"                    coap 5683, coaps 5684)\n"
-		"  --protocol P      tcp (default), coap (POST /t/NAME?k=KEY over UDP) or coaps\n"
-		"                    (DTLS-PSK: NAME is TENANT/THING, the PSK identity)\n"
+		"                    coap 5683, coaps 5684, mqtt 1883)\n"
+		"  --protocol P      tcp (default), coap (POST /t/NAME?k=KEY over UDP), coaps\n"
+		"                    (DTLS-PSK: NAME is TENANT/THING, the PSK identity) or mqtt\n"
+		"                    (a thing is TENANT/THING:KEY)\n"
 		"  --non             coap, coaps: non-confirmable requests\n"
 		"Error lines from brinkd go to stderr (a few a second at most). Exits with 1 when\n"
 		"brinkd refused a thing or a reading, with 3 when a thing could not connect.\n",

@@ -78,6 +78,9 @@ int brink_control_register(struct brink_control *ctl, const char *name, const ch
 /* UNAUTHORIZED unless key is a current key of some tenant. */
 int brink_control_auth(struct brink_control *ctl, const char *key, struct brink_tenant *out,
 		       struct brink_error **err);
+/* The tenant with this id (the MQTT side names tenants in topics). */
+int brink_control_tenant_get(struct brink_control *ctl, const char *id, struct brink_tenant *out,
+			     struct brink_error **err);
 int brink_control_rotate_key(struct brink_control *ctl, const char *tenant_id, brink_key key_out,
 			     struct brink_error **err);
 /* Stops and removes every service of the tenant, then deletes it with its

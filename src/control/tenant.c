@@ -48,6 +48,15 @@ int brink_control_auth(struct brink_control *ctl, const char *key, struct brink_
 	return rc;
 }
 
+int brink_control_tenant_get(struct brink_control *ctl, const char *id, struct brink_tenant *out,
+			     struct brink_error **err)
+{
+	pthread_mutex_lock(&ctl->lock);
+	int rc = brink_store_tenant_get(ctl->st, id, out, err);
+	pthread_mutex_unlock(&ctl->lock);
+	return rc;
+}
+
 int brink_control_rotate_key(struct brink_control *ctl, const char *tenant_id, brink_key key_out,
 			     struct brink_error **err)
 {

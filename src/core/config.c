@@ -46,6 +46,16 @@ static const struct cfg_key keys[] = {
 	NUM("coap.port", CFG_INT, coap_port, 1, 65535, "5683", false),
 	NUM("coap.dtls_port", CFG_INT, coap_dtls_port, 0, 65535, "5684", false), /* 0: no DTLS */
 	NUM("mqtt.port", CFG_INT, mqtt_port, 1, 65535, "1883", false),
+	/* MQTT: brinkd's own Mosquitto (supervised) or one that runs anyway (external) */
+	NUM("mqtt.enabled", CFG_BOOL, mqtt_enabled, 0, 1, "true", false),
+	STR("mqtt.broker", mqtt_broker, "supervised", false),
+	STR("mqtt.bind", mqtt_bind, "0.0.0.0", false),
+	STR("mqtt.host", mqtt_host, "127.0.0.1", false),
+	STR("mqtt.username", mqtt_username, "", false),
+	STR("mqtt.password", mqtt_password, "", false),
+	STR("mqtt.mosquitto", mqtt_mosquitto, "/usr/sbin/mosquitto", false),
+	STR("mqtt.plugin", mqtt_plugin, "", false),
+	NUM("mqtt.auth_cache_ms", CFG_INT, mqtt_auth_cache_ms, 0, 600000, "1000", false),
 	NUM("ecm.enabled", CFG_BOOL, ecm_enabled, 0, 1, "false", false),
 	NUM("ecm.port_offset", CFG_INT, ecm_port_offset, 0, 50000, "0", false),
 	/* the ECM front end's request ports (ECM listened on loopback); device and

@@ -26,6 +26,14 @@ struct brink_config {
 	int coap_port;
 	int coap_dtls_port; /* 0: off */
 	int mqtt_port;
+	bool mqtt_enabled;
+	char mqtt_broker[16]; /* supervised | external */
+	char mqtt_bind[64];   /* the supervised broker's listener */
+	char mqtt_host[256];  /* where brinkd's own client connects (external) */
+	char mqtt_username[128], mqtt_password[128]; /* external: brinkd's credentials */
+	char mqtt_mosquitto[256]; /* the broker binary */
+	char mqtt_plugin[256];    /* "": brink-mqtt-auth.so beside brinkd */
+	int mqtt_auth_cache_ms;   /* how old a connected client's verdict may get */
 	bool ecm_enabled;
 	int ecm_port_offset;
 	char ecm_bind[64];

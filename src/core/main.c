@@ -16,6 +16,7 @@
 #include "brink/log.h"
 #include "control/control.h"
 #include "router/router.h"
+#include "mqtt/broker.h"
 #include "core/config.h"
 #include "ecm/ecm.h"
 #include "store/store.h"
@@ -36,6 +37,7 @@ struct daemon {
 	struct brink_store *st;
 	struct brink_control *ctl;
 	struct brink_router *router;
+	struct brink_mqtt_broker *broker;
 	struct brink_api *api;
 	struct brink_ecm *ecm; /* NULL unless ecm.enabled */
 };
@@ -176,6 +178,19 @@ static void raise_fd_limit(void)
 		log_info("open files limit %llu", (unsigned long long)rl.rlim_cur);
 }
 
+/* brinkd's own Mosquitto, unless MQTT is off or the broker is external;
+ * without one brinkd runs on, without MQTT. */
+static void start_broker(struct daemon *d)
+{
+	struct brink_error *err = NULL;
+	if (!d->cfg.mqtt_enabled || strcmp(d->cfg.mqtt_broker, "supervised") != 0)
+		return;
+	if (brink_mqtt_broker_start(&d->cfg, d->router, &d->broker, &err) < 0) {
+		log_warn("%s: running without MQTT", err->msg);
+		brink_error_free(&err);
+	}
+}
+
 static int daemon_start(struct daemon *d, struct brink_error **err)
 {
 	char db[300];
@@ -188,6 +203,7 @@ static int daemon_start(struct daemon *d, struct brink_error **err)
 	    brink_router_start(&d->cfg, d->ctl, &d->router, err) < 0)
 		return -1;
 	brink_control_set_router(d->ctl, d->router);
+	start_broker(d);
 	if (brink_control_start(d->ctl, err) < 0 ||
 	    brink_api_start(&d->cfg, d->ctl, d->router, &d->api, err) < 0)
 		return -1;
@@ -200,6 +216,7 @@ static void daemon_stop(struct daemon *d)
 {
 	brink_ecm_stop(d->ecm);
 	brink_api_stop(d->api);
+	brink_mqtt_broker_stop(d->broker);
 	if (d->ctl)
 		brink_control_set_router(d->ctl, NULL);
 	brink_router_stop(d->router);

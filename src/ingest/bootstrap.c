@@ -4,7 +4,7 @@
  * connection closes. An unknown key gets ECM's error reply. The key must
  * arrive within ingest.auth_timeout_ms and fit in 128 bytes. brink's things
  * may name their protocol after the key, in the same write and ending with
- * a newline ("<key> coaps\n"): tcp (the default), coap, coaps. */
+ * a newline ("<key> coaps\n"): tcp (the default), coap, coaps, mqtt. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +54,8 @@ static int protocol_port(const struct brink_config *cfg, const char *proto)
 		return cfg->coap_port;
 	if (strcmp(proto, "coaps") == 0)
 		return cfg->coap_dtls_port;
+	if (strcmp(proto, "mqtt") == 0)
+		return cfg->mqtt_enabled ? cfg->mqtt_port : 0;
 	return 0;
 }
 
@@ -70,7 +72,7 @@ static void answer(struct boot_conn *c)
 	int p = protocol_port(&c->r->cfg, proto);
 	if (p == 0) {
 		atomic_fetch_add(&c->r->stats.refused_lines, 1);
-		finish(c, "ERROR", "unknown protocol: tcp, coap or coaps (when coap.dtls_port is set)");
+		finish(c, "ERROR", "unknown protocol: tcp, coap, coaps or mqtt (when they are on)");
 		return;
 	}
 	if (brink_control_thing_auth(c->r->ctl, key, &t, &err) < 0) {

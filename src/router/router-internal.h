@@ -44,6 +44,8 @@ struct route {
 	struct brink_router *r;
 	UT_hash_handle hh;
 	uint8_t *out; /* BRINK_WIRE_MAX_FRAME bytes, from the first reading on (NULL before) */
+	char *mqtt_topic; /* where its output is published; NULL: MQTT is off */
+	char mqtt_tenant[BRINK_NAME_MAX + 1]; /* its tenant's name */
 };
 
 struct router_cmd {
@@ -70,6 +72,7 @@ struct brink_router {
 	struct route *routes; /* by id */
 	struct route *dirty;  /* routes with records to send */
 	struct brink_coap *coap; /* NULL until started */
+	struct brink_mqtt_ingest *mqtt; /* NULL: MQTT is off */
 	int thing_conns;         /* open TCP ingest connections */
 	uint8_t in[BRINK_WIRE_MAX_FRAME]; /* RESULTS being read (the loop thread only) */
 	uint64_t accept_warned_ms;
@@ -77,6 +80,9 @@ struct brink_router {
 		atomic_ullong readings, delivered_lines, dropped_batches, refused_lines,
 			refused_auth, connections;
 		atomic_ullong refused_dtls, refused_malformed;
+		atomic_ullong mqtt_refused_auth, mqtt_refused_acl, mqtt_published, mqtt_dropped,
+			mqtt_broker_starts;
+		atomic_int mqtt_connected;
 	} stats;
 };
 
@@ -118,6 +124,16 @@ int brink_ingest_bootstrap_start(struct brink_router *r, struct brink_error **er
  * (freed in its handles' close callbacks); safe when not started. */
 int brink_ingest_coap_start(struct brink_router *r, struct brink_error **err);
 void brink_ingest_coap_stop(struct brink_router *r);
+
+/* ingest/mqtt.c: brinkd's MQTT client on the I/O thread (mqtt.enabled).
+ * start makes it and starts connecting; stop closes it from the I/O thread;
+ * route_added names a new route's output topic; send publishes a service's
+ * lines (each ending with '\n') on it. */
+struct brink_mqtt_ingest;
+int brink_ingest_mqtt_start(struct brink_router *r, struct brink_error **err);
+void brink_ingest_mqtt_stop(struct brink_router *r);
+void router__mqtt_route_added(struct brink_router *r, struct route *rt);
+void router__mqtt_send(struct route *rt, const char *lines, size_t len);
 
 /* Closes a handle that belongs to rt (counted in open_handles); a removed
  * route is freed after its last handle closed. */

@@ -28,6 +28,7 @@ void router__route_release(struct route *rt)
 		close(rt->data_fd);
 	queue_free(rt);
 	free(rt->out);
+	free(rt->mqtt_topic);
 	free(rt->things);
 	free(rt);
 }
@@ -213,6 +214,7 @@ static void deliver(struct route *rt, struct brink_wire_record_iter *it)
 	}
 	router__stream_send(rt, lines, len);
 	router__subs_send(rt, lines, len);
+	router__mqtt_send(rt, lines, len);
 	atomic_fetch_add(&rt->r->stats.delivered_lines, count);
 }
 
@@ -266,6 +268,7 @@ static void route_add(struct brink_router *r, struct router_cmd *c)
 	uv_poll_start(&rt->poll, UV_READABLE, on_results);
 	if (c->route.stream_fd >= 0 && router__stream_listen(rt, c->route.stream_fd) < 0)
 		log_warn("service %016llx: cannot serve its stream port", (unsigned long long)rt->id);
+	router__mqtt_route_added(r, rt);
 	HASH_ADD(hh, r->routes, id, sizeof(uint64_t), rt);
 }
 
@@ -304,6 +307,7 @@ static void close_all(struct brink_router *r)
 	struct route *rt, *tmp;
 	HASH_ITER(hh, r->routes, rt, tmp) route_remove(r, rt->id);
 	brink_ingest_coap_stop(r);
+	brink_ingest_mqtt_stop(r);
 	uv_close((uv_handle_t *)&r->ingest, NULL);
 	uv_close((uv_handle_t *)&r->bootstrap, NULL);
 	uv_close((uv_handle_t *)&r->flush, NULL);
@@ -465,6 +469,12 @@ void brink_router_stats(struct brink_router *r, struct brink_router_stats *out)
 	out->refused_dtls = atomic_load(&r->stats.refused_dtls);
 	out->refused_malformed = atomic_load(&r->stats.refused_malformed);
 	out->connections = atomic_load(&r->stats.connections);
+	out->mqtt_refused_auth = atomic_load(&r->stats.mqtt_refused_auth);
+	out->mqtt_refused_acl = atomic_load(&r->stats.mqtt_refused_acl);
+	out->mqtt_published = atomic_load(&r->stats.mqtt_published);
+	out->mqtt_dropped = atomic_load(&r->stats.mqtt_dropped);
+	out->mqtt_broker_starts = atomic_load(&r->stats.mqtt_broker_starts);
+	out->mqtt_connected = atomic_load(&r->stats.mqtt_connected) != 0;
 }
 
 /* ---- the thread ---- */
@@ -505,7 +515,7 @@ int brink_router_start(const struct brink_config *cfg, struct brink_control *ctl
 		return -1;
 	}
 	if (brink_ingest_tcp_start(r, err) < 0 || brink_ingest_bootstrap_start(r, err) < 0 ||
-	    brink_ingest_coap_start(r, err) < 0 ||
+	    brink_ingest_coap_start(r, err) < 0 || brink_ingest_mqtt_start(r, err) < 0 ||
 	    pthread_create(&r->thread, NULL, router_main, r) != 0) {
 		if (!*err)
 			brink_error_make(err, BRINK_E_INTERNAL, "router: cannot start its thread");

@@ -39,6 +39,9 @@ struct brink_router_stats {
 		connections;
 	uint64_t refused_dtls; /* CoAP DTLS handshakes that failed */
 	uint64_t refused_malformed; /* CoAP datagrams libcoap dropped or refused itself */
+	uint64_t mqtt_refused_auth, mqtt_refused_acl, mqtt_published, mqtt_dropped,
+		mqtt_broker_starts;
+	bool mqtt_connected;
 };
 
 /* Starts the I/O thread and the TCP ingest listener (ingest.bind,
@@ -102,5 +105,10 @@ void brink_stream_sub_release(struct brink_router *r, struct brink_stream_sub *s
 struct uv_loop_s;
 int brink_router_call(struct brink_router *r, void (*fn)(struct uv_loop_s *loop, void *ctx),
 		      void *ctx);
+
+/* Hands the router brinkd's end of a new Mosquitto plugin channel (fd, a
+ * connected stream socket, taken over; mqtt/broker.c makes one per broker
+ * start). Thread-safe. */
+void brink_router_mqtt_channel(struct brink_router *r, int fd);
 
 #endif

@@ -38,6 +38,7 @@ INGEST_PORT=${INGEST_PORT:-$(free_port)}
 BOOTSTRAP_PORT=${BOOTSTRAP_PORT:-$(free_port)}
 COAP_PORT=${COAP_PORT:-$(free_port)}
 COAPS_PORT=${COAPS_PORT:-$(free_port)} # CoAP over DTLS
+MQTT_PORT=${MQTT_PORT:-$(free_port)}
 # services' stream ports: a block of 100 of our own, so brinkds never share one
 PORTS_FIRST=$((10000 + (RANDOM % 99) * 100))
 export BRINK_URL="http://127.0.0.1:$API_PORT"
@@ -68,6 +69,7 @@ brinkd_start() {
 		-o ingest.tcp.port="$INGEST_PORT" -o ingest.bind=127.0.0.1 \
 		-o bootstrap.port="$BOOTSTRAP_PORT" -o coap.port="$COAP_PORT" \
 		-o coap.dtls_port="$COAPS_PORT" \
+		-o mqtt.port="$MQTT_PORT" -o mqtt.bind=127.0.0.1 \
 		-o ports.first="$PORTS_FIRST" -o ports.last=$((PORTS_FIRST + 99)) \
 		-o log.level=debug "$@" 2>>"$DATA_DIR/brinkd.log" &
 	BRINKD_PID=$!

@@ -83,11 +83,9 @@ check "--things with a line without a key exits 2" rc_is 2
 check "... naming the line" has "$ERR" "line 1: want NAME KEY"
 cli sensor simulate --thing "a:$KA" --protocol coap --port "$INGEST_PORT" --count 3
 check "--protocol coap with nothing listening on the port exits 3" rc_is 3
-for p in mqtt; do
-	cli sensor simulate --thing "a:$KA" --protocol $p --port "$INGEST_PORT"
-	check "--protocol $p exits 2" rc_is 2
-	check "--protocol $p is not supported yet" has "$ERR" "--protocol $p is not supported yet"
-done
+cli sensor simulate --thing "a:$KA" --protocol mqtt --port "$INGEST_PORT"
+check "--protocol mqtt: a thing without its tenant exits 2" rc_is 2
+check "... saying the form" has "$ERR" "over MQTT a thing is TENANT/THING:KEY"
 cli sensor simulate --thing "a:$KA" --protocol http --port "$INGEST_PORT"
 check "an unknown --protocol exits 2" rc_is 2
 cli sensor simulate --thing "a:$KA" --bogus

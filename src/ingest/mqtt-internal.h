@@ -1,0 +1,71 @@
+/* MQTT on the router's I/O thread (ingest/mqtt.c, ingest/mqtt-auth.c):
+ * brinkd's own libmosquitto client (things' readings in, services' output
+ * out) and the answering side of the plugin's line protocol. Everything here
+ * runs on the I/O thread only, so none of it is locked. */
+#ifndef BRINK_INGEST_MQTT_INTERNAL_H
+#define BRINK_INGEST_MQTT_INTERNAL_H
+
+#include <uthash.h>
+
+#include "mqtt/authproto.h"
+#include "router/router-internal.h"
+
+#define MQTT_THINGS_MAX 100000 /* things remembered for their readings */
+
+/* A thing brinkd accepted through the plugin: its readings' topic maps to it.
+ * Dropped when its credentials are refused later. */
+struct mqtt_thing {
+	char user[BRINK_MQTT_USER_MAX + 1]; /* "<tenant>/<thing>": the key */
+	struct thing_ref ref;
+	UT_hash_handle hh;
+};
+
+struct mqtt_channel;
+
+/* A tenant some MQTT client of which subscribed to its services' output, as
+ * the plugin reports (WATCH lines). */
+struct mqtt_watch {
+	char tenant[BRINK_MQTT_PART_MAX + 1];
+	UT_hash_handle hh;
+};
+
+struct brink_mqtt_ingest {
+	struct brink_router *r;
+	struct mosquitto *mosq;
+	uv_poll_t *poll; /* the current connection's; NULL when not connected */
+	uv_timer_t timer; /* keepalive work, and reconnecting */
+	bool timer_open, connected, stopping;
+	int backoff_ms;
+	unsigned queued; /* output messages published since the socket last drained */
+	char secret[48]; /* brinkd's own password with its supervised broker */
+	struct mqtt_thing *things;
+	unsigned nthings;
+	struct mqtt_channel *channels;
+	struct mqtt_watch *watched;
+	uv_pipe_t listener; /* mqtt.broker = external: the plugin connects here */
+	bool listening;
+	int open_handles; /* of those above: m is freed when the last one closed */
+	uint64_t denied_logged_ms, refused_logged_ms;
+};
+
+/* mqtt.c: closes one of m's own handles (m is freed after the last). */
+void mqtt__close_own(struct brink_mqtt_ingest *m, uv_handle_t *h);
+
+/* mqtt-auth.c */
+/* Whether to log a refusal now: at most once every 10 s for each *last. */
+bool mqtt__may_log(struct brink_mqtt_ingest *m, uint64_t *last);
+/* Serves a plugin's channel (a connected stream socket, taken over). */
+void mqtt__channel_open(struct brink_mqtt_ingest *m, int fd);
+/* Listens on <data_dir>/mqtt-auth.sock for a plugin in a broker brinkd does not start. */
+int mqtt__auth_listen(struct brink_mqtt_ingest *m, struct brink_error **err);
+void mqtt__auth_close_all(struct brink_mqtt_ingest *m);
+/* The thing behind a readings topic's tenant and thing names, or NULL. */
+const struct mqtt_thing *mqtt__thing_find(struct brink_mqtt_ingest *m, const char *user);
+void mqtt__things_free(struct brink_mqtt_ingest *m);
+/* Whether a tenant's services' output has MQTT readers: with a plugin
+ * connected, as it reports; without one (an external broker without brink's
+ * plugin), always. */
+bool mqtt__watched(struct brink_mqtt_ingest *m, const char *tenant);
+void mqtt__watches_free(struct brink_mqtt_ingest *m);
+
+#endif

@@ -1,0 +1,124 @@
+/* MQTT names, access rules and the line protocol between brink's Mosquitto
+ * plugin (build/brink-mqtt-auth.so) and brinkd. Pure logic: no I/O, no
+ * allocation, so the plugin, brinkd, the unit tests and the fuzz harness
+ * share it.
+ *
+ * Who logs in (MQTT username, password):
+ *   "<tenant>/<thing>", the thing's key   a thing
+ *   "<tenant>", the tenant's API key       a tenant's client
+ *   ":brinkd", a random per-start secret   brinkd's own client (':' is not
+ *                                           allowed in brink names)
+ * Topics:
+ *   brink/<tenant>/things/<thing>          a thing publishes its readings
+ *   brink/<tenant>/services/<id>/out       a service's output lines
+ *
+ * The protocol: one request line from the plugin, one answer line from
+ * brinkd, on a stream socket, matched by a sequence number (a late answer
+ * to a request the plugin gave up on is skipped, never taken for another):
+ *   AUTH <seq> <username> <password>\n
+ *   <seq> OK thing|tenant|internal\n      or      <seq> NO\n
+ * and, unanswered, what the plugin's access rules refused since its last
+ * report (brinkd counts it in /metrics and logs it, rate-limited):
+ *   DENIED <count> <access> <username> <topic>\n
+ * and whether some client of a tenant subscribed to its services' output
+ * (brinkd publishes a tenant's lines only then, when a plugin reports):
+ *   WATCH 1|0 <tenant>\n
+ * Every field is printable ASCII without spaces; a line is at most
+ * BRINK_MQTT_LINE_MAX bytes with its newline. */
+#ifndef BRINK_MQTT_AUTHPROTO_H
+#define BRINK_MQTT_AUTHPROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BRINK_MQTT_LINE_MAX 256
+#define BRINK_MQTT_PART_MAX 64 /* a tenant or thing name (BRINK_NAME_MAX) */
+#define BRINK_MQTT_USER_MAX (2 * BRINK_MQTT_PART_MAX + 1)
+#define BRINK_MQTT_PASS_MAX 96
+#define BRINK_MQTT_INTERNAL_USER ":brinkd"
+#define BRINK_MQTT_TOPIC_ROOT "brink/"
+
+enum brink_mqtt_status {
+	BRINK_MQTT_OK,
+	BRINK_MQTT_BAD, /* malformed: nothing was changed */
+};
+
+enum brink_mqtt_role {
+	BRINK_MQTT_NONE, /* unknown or refused */
+	BRINK_MQTT_THING,
+	BRINK_MQTT_TENANT,
+	BRINK_MQTT_INTERNAL,
+};
+
+/* What a client asks to do; the values are Mosquitto's MOSQ_ACL_* ones. */
+enum brink_mqtt_access {
+	BRINK_MQTT_READ = 1,
+	BRINK_MQTT_WRITE = 2,
+	BRINK_MQTT_SUBSCRIBE = 4,
+	BRINK_MQTT_UNSUBSCRIBE = 8,
+};
+
+/* Who a username names, without asking anybody whether it exists. */
+struct brink_mqtt_who {
+	enum brink_mqtt_role role; /* NONE: not a form brink gives out */
+	char tenant[BRINK_MQTT_PART_MAX + 1];
+	char thing[BRINK_MQTT_PART_MAX + 1];
+};
+
+#define BRINK_MQTT_TOPIC_MAX 128 /* of a DENIED report: longer topics are cut */
+
+struct brink_mqtt_request {
+	enum { BRINK_MQTT_AUTH, BRINK_MQTT_DENIED, BRINK_MQTT_WATCH } kind;
+	uint32_t seq;   /* AUTH */
+	uint32_t count; /* DENIED: refusals, the last of which is described */
+	int access;     /* DENIED */
+	bool watching;  /* WATCH */
+	char user[BRINK_MQTT_USER_MAX + 1]; /* WATCH: the tenant */
+	char pass[BRINK_MQTT_PASS_MAX + 1];     /* AUTH */
+	char topic[BRINK_MQTT_TOPIC_MAX + 1]; /* DENIED */
+};
+
+struct brink_mqtt_answer {
+	uint32_t seq;
+	enum brink_mqtt_role role; /* NONE: refused */
+};
+
+/* Splits a username into role and names (names checked as brink names).
+ * Returns BRINK_MQTT_BAD, *out untouched, for anything else. */
+enum brink_mqtt_status brink_mqtt_who_parse(const char *user, struct brink_mqtt_who *out);
+
+/* Whether `who` may do `access` on `topic` (a topic filter for SUBSCRIBE):
+ * brinkd anything; a thing only WRITE to its own topic; a tenant's client
+ * only SUBSCRIBE to filters under brink/<tenant>/services/ and READ topics
+ * there; anyone UNSUBSCRIBE. Everything else is refused, $SYS included. */
+bool brink_mqtt_allowed(const struct brink_mqtt_who *who, int access, const char *topic);
+
+/* Writes the thing's topic into out[0..cap); returns its length, or 0 when
+ * it does not fit. */
+size_t brink_mqtt_thing_topic(const char *tenant, const char *thing, char *out, size_t cap);
+/* Reads tenant and thing out of a thing topic. BRINK_MQTT_BAD, out untouched,
+ * for any other topic. */
+enum brink_mqtt_status brink_mqtt_thing_topic_parse(const char *topic, size_t len,
+						    struct brink_mqtt_who *out);
+/* The topic of a service's output lines; its length, or 0 when it does not fit. */
+size_t brink_mqtt_service_topic(const char *tenant, uint64_t service, char *out, size_t cap);
+
+/* Copies src into out[0..cap) as a protocol field: bytes that cannot be
+ * sent become '?', cut to cap - 1 bytes, "-" when empty. For DENIED reports. */
+void brink_mqtt_field_sanitize(const char *src, char *out, size_t cap);
+
+/* Formatting returns the line's length with its newline, or 0 when a field
+ * cannot be sent (too long, a space or control byte in it). */
+size_t brink_mqtt_request_format(const struct brink_mqtt_request *rq, char *out, size_t cap);
+size_t brink_mqtt_answer_format(const struct brink_mqtt_answer *a, char *out, size_t cap);
+
+/* Parse one line, its newline removed (len bytes, no NUL needed). */
+enum brink_mqtt_status brink_mqtt_request_parse(const char *line, size_t len,
+						struct brink_mqtt_request *out);
+enum brink_mqtt_status brink_mqtt_answer_parse(const char *line, size_t len,
+					       struct brink_mqtt_answer *out);
+
+const char *brink_mqtt_role_name(enum brink_mqtt_role role);
+
+#endif
