@@ -33,7 +33,8 @@ LDLIBS = $(PKG_LIBS) -lpthread -lm
 
 COMMON_SRC := $(wildcard src/common/*.c)
 DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c src/ingest/*.c \
-		src/runtime/*.c src/control/*.c src/router/*.c)
+		src/runtime/*.c src/control/*.c src/router/*.c \
+		src/graphql/*.c)
 WORKER_SRC := $(wildcard src/worker/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 MAINS := src/core/main.c src/worker/main.c src/cli/main.c
@@ -78,6 +79,9 @@ $(BUILD)/brink: $(call obj,src/cli/main.c) $(BUILD)/libcli.a $(BUILD)/libcommon.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libworker.a $(BUILD)/libcli.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcmocka
+
+# the console's files are embedded in brinkd (.incbin in src/api/console.c)
+$(BUILD)/obj/src/api/console.o: $(wildcard src/api/console/*)
 
 deps:
 	@scripts/deps.sh

@@ -55,6 +55,12 @@ static const struct cfg_key keys[] = {
 	STR("sandbox.worker", sandbox_worker, "", false),
 	STR("sandbox.cgroup_root", sandbox_cgroup_root, "", false),
 	NUM("sandbox.start_timeout_ms", CFG_INT, sandbox_start_timeout_ms, 10, 600000, "5000", true),
+	/* GraphQL and the console's sessions (docs/graphql.md) */
+	STR("admin.tenant", admin_tenant, "", false),
+	NUM("graphql.max_depth", CFG_INT, graphql_max_depth, 1, 100, "12", true),
+	NUM("graphql.max_cost", CFG_INT, graphql_max_cost, 10, 100000000, "20000", true),
+	NUM("api.session_ttl", CFG_INT, api_session_ttl, 60, 2592000, "43200", true),
+	NUM("api.sessions_max", CFG_INT, api_sessions_max, 1, 1000000, "4096", false),
 };
 
 static const struct cfg_key *find_key(const char *name)

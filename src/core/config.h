@@ -35,6 +35,11 @@ struct brink_config {
 	char sandbox_worker[256]; /* "": brink-worker beside brinkd */
 	char sandbox_cgroup_root[256];
 	int sandbox_start_timeout_ms;
+	char admin_tenant[65]; /* the tenant (by name) that is brink's admin; "": none */
+	int graphql_max_depth;
+	int graphql_max_cost;
+	int api_session_ttl; /* seconds */
+	int api_sessions_max;
 };
 
 /* Sets every key to its default. */

@@ -28,6 +28,8 @@ enum store_stmt {
 	ST_SERVICE_SET_STATE,
 	ST_SERVICE_DELETE,
 	ST_SERVICE_LOAD,
+	ST_TENANT_BY_NAME, /* tenant_lookup.c */
+	ST_TENANT_LIST,
 	ST__COUNT,
 };
 

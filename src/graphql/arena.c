@@ -1,0 +1,62 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "graphql/gql-internal.h"
+
+struct gql_chunk {
+	struct gql_chunk *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+#define CHUNK_MIN (16u * 1024)
+
+void gql_arena_init(struct gql_arena *a, size_t limit)
+{
+	a->head = NULL;
+	a->used = 0;
+	a->limit = limit;
+}
+
+void *gql_arena_alloc(struct gql_arena *a, size_t size)
+{
+	size = (size + 15) & ~(size_t)15;
+	if (size > a->limit || a->used + size > a->limit)
+		return NULL;
+	struct gql_chunk *c = a->head;
+	if (!c || c->cap - c->used < size) {
+		size_t cap = size > CHUNK_MIN ? size : CHUNK_MIN;
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = a->head;
+		a->head = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += size;
+	a->used += size;
+	memset(p, 0, size);
+	return p;
+}
+
+char *gql_arena_strndup(struct gql_arena *a, const char *s, size_t n)
+{
+	char *d = gql_arena_alloc(a, n + 1);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+void gql_arena_free(struct gql_arena *a)
+{
+	struct gql_chunk *c = a->head;
+	while (c) {
+		struct gql_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+	a->head = NULL;
+	a->used = 0;
+}
