@@ -51,6 +51,7 @@ struct gql_exec {
 		size_t index;
 	} path[MAX_PATH];
 	const struct gql_selection *field; /* being resolved */
+	int64_t fields_left; /* budget of resolutions (gql_limits.max_fields) */
 };
 
 void *gql_exec_ctx(struct gql_exec *ex)
@@ -400,6 +401,12 @@ static int exec_field(struct gql_exec *ex, const struct gql_type *t, const void 
 		return 0;
 	}
 	ex->field = s;
+	if (--ex->fields_left < 0) {
+		if (ex->fields_left == -1)
+			gql_exec_fail(ex, "Query is too costly: it resolves more than the limit of fields.");
+		c.resolver_failed = true;
+		return complete(ex, f->type, &c, &v);
+	}
 	json_t *args = coerce_args(ex, f, s);
 	if (!args)
 		c.resolver_failed = true;
@@ -629,7 +636,7 @@ static enum gql_outcome execute(struct gql_exec *ex, const struct gql_definition
 enum gql_outcome gql_run(const struct gql_schema *schema, const struct gql_limits *lim,
 			 const struct gql_request *rq, struct jsonw *w)
 {
-	struct gql_exec ex = {.s = schema, .ctx = rq->ctx};
+	struct gql_exec ex = {.s = schema, .ctx = rq->ctx, .fields_left = lim->max_fields};
 	struct gql_document doc;
 	char msg[300];
 	struct gql_loc loc;

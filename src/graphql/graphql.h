@@ -103,8 +103,9 @@ struct gql_limits {
 	int max_nesting;   /* parser recursion (selection sets, lists, objects) */
 	int max_depth;     /* field depth after fragments are expanded */
 	int64_t max_cost;  /* see validate.c: fields weighted by the lists above them */
+	int64_t max_fields; /* fields resolved while executing (introspection included) */
 };
-#define GQL_LIMITS_DEFAULT {65536, 20000, 64, 12, 20000}
+#define GQL_LIMITS_DEFAULT {65536, 20000, 64, 12, 20000, 200000}
 
 /* ---- a request ---- */
 

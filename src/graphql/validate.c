@@ -579,11 +579,14 @@ static void measure_selset(struct vctx *v, const struct gql_selset *ss, const st
 		if (s->kind == SEL_FIELD) {
 			const struct gql_field *f = parent ? gql_type_field(v->s, parent, s->name, true) : NULL;
 			const struct gql_type *t = f ? gql_tref_named(f->type) : NULL;
+			/* introspection walks the schema, not data: it is bounded by
+			 * the executor's field budget (max_fields) instead */
+			bool meta = t && t->name[0] == '_' && t->name[1] == '_';
 			measure_selset(v, s->sel, t, m, &c, &d);
 			bool list = f && (f->type->kind == TR_LIST ||
 					  (f->type->kind == TR_NONNULL && f->type->of->kind == TR_LIST));
-			c = sat_add(1, c > INT64_MAX / 64 ? INT64_MAX / 4 : c * (list ? LIST_COST : 1));
-			d += 1;
+			c = sat_add(1, c > INT64_MAX / 64 ? INT64_MAX / 4 : c * (list && !meta ? LIST_COST : 1));
+			d += meta ? 0 : 1;
 		} else if (s->kind == SEL_INLINE) {
 			measure_selset(v, s->sel, parent, m, &c, &d);
 		} else {
