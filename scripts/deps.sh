@@ -6,6 +6,10 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libuv1-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libseccomp-dev
 libcurl4-openssl-dev libgnutls28-dev libcmocka-dev uthash-dev libcbor-dev libcoap3-dev libcoap3-bin
 curl jq sqlite3 procps util-linux iproute2 wrk mosquitto libmosquitto-dev"
+# the console's browser tests (tests/web, playwright-core drives Debian's chromium)
+PKGS="$PKGS chromium"
+# Node.js for tests/web (graphql-js conformance, the console): Debian's only where none is installed
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""
 for p in $PKGS; do
