@@ -66,7 +66,8 @@ void control__service_free(struct ctl_service *s);
 void control__on_exit(void *ctx, uint64_t unit_id, const char *reason);
 
 /* vm.c: VMs are allocator units too. init never fails (without libvirt the
- * VM calls answer unavailable); start re-adopts the stored VMs. */
+ * VM calls answer unavailable); start re-adopts the stored VMs (called with
+ * the lock held). */
 void control__vm_init(struct brink_control *ctl);
 void control__vm_start(struct brink_control *ctl);
 void control__vm_free(struct brink_control *ctl);

@@ -129,7 +129,6 @@ static void reap_one(void *arg, const char *id, const char *uuid)
 void control__vm_start(struct brink_control *ctl)
 {
 	struct brink_error *err = NULL;
-	pthread_mutex_lock(&ctl->lock);
 	if (brink_store_vm_load(ctl->st, load_vm, ctl, &err) < 0 ||
 	    brink_store_hostdev_list(ctl->st, load_dev, ctl, &err) < 0) {
 		log_error("loading VMs: %s", err ? err->msg : "out of memory");
@@ -143,5 +142,4 @@ void control__vm_start(struct brink_control *ctl)
 		control__cpu_rebalance(ctl, NULL);
 	}
 	log_info("VMs: %u loaded", HASH_COUNT(ctl->vmp->vms));
-	pthread_mutex_unlock(&ctl->lock);
 }

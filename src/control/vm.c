@@ -253,7 +253,7 @@ int brink_control_vm_page(struct brink_control *ctl, const char *tenant_id, int 
 		if (n++ == 0)
 			snprintf(out->start, sizeof(out->start), "%s", cv->vm.id);
 		snprintf(out->end, sizeof(out->end), "%s", cv->vm.id);
-		rc = cb(ctx, &cv->vm);
+		rc = cb ? cb(ctx, &cv->vm) : 0;
 	}
 	pthread_mutex_unlock(&ctl->lock);
 	return rc;

@@ -19,6 +19,10 @@ struct brink_vmrt {
  * returns -1. */
 int vmrt__fail(struct brink_error **err, const char *what);
 enum brink_vm_state vmrt__map_state(int virt_state);
+/* Sets the scheduler parameters among p[0..n) that brink knows for a share
+ * of `cores`: cpu_shares (1024 per core), global_period 100 ms and
+ * global_quota (QEMU); weight (256 per core: Xen's credit, the test driver). */
+void vmrt__fill_sched(virTypedParameterPtr p, int n, double cores);
 void vmrt__seed_path(struct brink_vmrt *rt, const char *id, char *out, size_t len);
 
 #endif

@@ -235,8 +235,7 @@ int brink_vmrt_ip(struct brink_vmrt *rt, const char *uuid, char *ip, size_t len,
 	return 0;
 }
 
-/* Sets the parameters the domain's scheduler knows among ours. */
-static void fill_sched(virTypedParameterPtr p, int n, double cores)
+void vmrt__fill_sched(virTypedParameterPtr p, int n, double cores)
 {
 	const unsigned long long period = 100000; /* µs */
 	for (int i = 0; i < n; i++) {
@@ -267,7 +266,7 @@ int brink_vmrt_set_cpu(struct brink_vmrt *rt, const char *uuid, double cores,
 					  " parameters");
 		goto out;
 	}
-	fill_sched(p, nparams, cores);
+	vmrt__fill_sched(p, nparams, cores);
 	rc = virDomainSetSchedulerParameters(dom, p, nparams);
 	if (rc < 0)
 		vmrt__fail(err, "setting scheduler parameters");
