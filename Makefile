@@ -20,6 +20,8 @@ endif
 # libcoap's GnuTLS flavour and GnuTLS's SHA-1 (WebSocket handshake): GnuTLS is
 # loaded by libmicrohttpd anyway, where OpenSSL would add ~3 MB of RSS.
 PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor libcoap-3-gnutls gnutls
+# VMs: libvirt's C API, libxml2's writer for domain XML, crypt(3) for cloud-init passwords.
+PKGS += libvirt libxml-2.0 libcrypt
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -33,6 +33,7 @@ struct brink_control {
 	struct ctl_service *services; /* uthash by key */
 	struct brink_router *router;  /* NULL: no data plane (tests) */
 	int next_port;                /* where the stream port search starts */
+	struct ctl_vmplane *vmp;      /* VMs and USB devices (vm.c) */
 };
 
 /* secret.c: random ids and keys, key hashes, password hashes. */
@@ -63,5 +64,16 @@ int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 void control__service_unplace(struct brink_control *ctl, struct ctl_service *s);
 void control__service_free(struct ctl_service *s);
 void control__on_exit(void *ctx, uint64_t unit_id, const char *reason);
+
+/* vm.c: VMs are allocator units too. init never fails (without libvirt the
+ * VM calls answer unavailable); start re-adopts the stored VMs (called with
+ * the lock held). */
+void control__vm_init(struct brink_control *ctl);
+void control__vm_start(struct brink_control *ctl);
+void control__vm_free(struct brink_control *ctl);
+/* Pushes an allocator assignment to VM `key`; false when no VM has that key. */
+bool control__vm_push_cpu(struct brink_control *ctl, uint64_t key, double cores);
+/* Removes every VM of a tenant whose rows are already deleted. */
+void control__vm_tenant_gone(struct brink_control *ctl, const char *tenant_id);
 
 #endif

@@ -132,7 +132,7 @@ int brink_control_vm_list(struct brink_control *ctl, const char *tenant_id, brin
 			  void *ctx, struct brink_error **err);
 /* vmsConnection(first, after): up to `first` VMs (first < 0: all) after the
  * VM whose id is `after` (NULL or "": from the start; an unknown cursor is
- * INVALID). */
+ * INVALID). cb may be NULL (counts only). */
 int brink_control_vm_page(struct brink_control *ctl, const char *tenant_id, int first,
 			  const char *after, brink_vm_cb cb, void *ctx, struct brink_vm_page *out,
 			  struct brink_error **err);

@@ -55,6 +55,12 @@ static const struct cfg_key keys[] = {
 	STR("sandbox.worker", sandbox_worker, "", false),
 	STR("sandbox.cgroup_root", sandbox_cgroup_root, "", false),
 	NUM("sandbox.start_timeout_ms", CFG_INT, sandbox_start_timeout_ms, 10, 600000, "5000", true),
+	/* VMs: overlays and seeds go to <data_dir>/vms */
+	STR("vm.uri", vm_uri, "qemu:///system", false),
+	STR("vm.images_dir", vm_images_dir, "/var/lib/brink/images", false),
+	STR("vm.network", vm_network, "default", false),
+	STR("vm.virt_type", vm_virt_type, "", false),
+	STR("usb.sysfs_root", usb_sysfs_root, "/sys/bus/usb/devices", false),
 	/* GraphQL and the console's sessions (docs/graphql.md) */
 	STR("admin.tenant", admin_tenant, "", false),
 	NUM("graphql.max_depth", CFG_INT, graphql_max_depth, 1, 100, "12", true),

@@ -35,6 +35,12 @@ struct brink_config {
 	char sandbox_worker[256]; /* "": brink-worker beside brinkd */
 	char sandbox_cgroup_root[256];
 	int sandbox_start_timeout_ms;
+	/* VMs (libvirt) and USB host devices */
+	char vm_uri[256];
+	char vm_images_dir[256];
+	char vm_network[128];
+	char vm_virt_type[16]; /* "": test for test:///, kvm with /dev/kvm, else qemu */
+	char usb_sysfs_root[256];
 	char admin_tenant[65]; /* the tenant (by name) that is brink's admin; "": none */
 	int graphql_max_depth;
 	int graphql_max_cost;

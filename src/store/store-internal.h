@@ -38,6 +38,7 @@ struct brink_store {
 	sqlite3_stmt *stmt[ST__COUNT];
 	int version;
 	int64_t seq; /* creation order for things and services */
+	sqlite3_stmt *vm_stmt[16]; /* vm.c's statements, prepared on first use */
 };
 
 /* Reports the database's last error as *err (CONFLICT for constraint errors). */
@@ -50,5 +51,8 @@ int store__exec(struct brink_store *st, enum store_stmt which, struct brink_erro
 /* Service row codec (service.c). */
 int store__service_bind(sqlite3_stmt *s, const struct brink_service_rec *rec);
 int store__service_read(sqlite3_stmt *s, struct brink_service_rec *rec);
+
+/* vm.c: finalizes its statements (brink_store_close). */
+void store__vm_close(struct brink_store *st);
 
 #endif

@@ -157,6 +157,7 @@ void brink_store_close(struct brink_store *st)
 		return;
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	store__vm_close(st);
 	sqlite3_close(st->db);
 	free(st);
 }
