@@ -13,9 +13,23 @@ struct gql_chunk {
 
 void gql_arena_init(struct gql_arena *a, size_t limit)
 {
-	a->head = NULL;
-	a->used = 0;
-	a->limit = limit;
+	*a = (struct gql_arena){.limit = limit};
+}
+
+int gql_arena_adopt(struct gql_arena *a, void *p)
+{
+	if (a->nadopted == a->cap_adopted) {
+		size_t nc = a->cap_adopted ? a->cap_adopted * 2 : 8;
+		void **n = realloc(a->adopted, nc * sizeof(*n));
+		if (!n) {
+			free(p);
+			return -1;
+		}
+		a->adopted = n;
+		a->cap_adopted = nc;
+	}
+	a->adopted[a->nadopted++] = p;
+	return 0;
 }
 
 void *gql_arena_alloc(struct gql_arena *a, size_t size)
@@ -57,6 +71,8 @@ void gql_arena_free(struct gql_arena *a)
 		free(c);
 		c = next;
 	}
-	a->head = NULL;
-	a->used = 0;
+	for (size_t i = 0; i < a->nadopted; i++)
+		free(a->adopted[i]);
+	free(a->adopted);
+	*a = (struct gql_arena){.limit = a->limit};
 }

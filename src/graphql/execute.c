@@ -28,6 +28,7 @@ struct group {
 	const char *key;
 	const struct gql_selection **sels;
 	size_t n, cap;
+	const struct gql_field *field; /* looked up once, on first use */
 };
 
 struct groups {
@@ -67,6 +68,16 @@ const struct gql_schema *gql_exec_schema(struct gql_exec *ex)
 void *gql_exec_alloc(struct gql_exec *ex, size_t size)
 {
 	return gql_arena_alloc(&ex->arena, size);
+}
+
+int gql_exec_adopt(struct gql_exec *ex, void *p)
+{
+	return gql_arena_adopt(&ex->arena, p) < 0 ? -1 : (int)ex->arena.nadopted - 1;
+}
+
+void gql_exec_readopt(struct gql_exec *ex, int slot, void *p)
+{
+	ex->arena.adopted[slot] = p;
 }
 
 char *gql_exec_strdup(struct gql_exec *ex, const char *s)
@@ -265,6 +276,8 @@ static json_t *coerce_args(struct gql_exec *ex, const struct gql_field *f, const
 
 static int exec_selsets(struct gql_exec *ex, const struct gql_type *t, const void *obj,
 			const struct gql_selset *const *sets, size_t nsets);
+static int exec_groups(struct gql_exec *ex, const struct gql_type *t, const void *obj,
+		       struct groups *g);
 
 static void write_leaf(struct gql_exec *ex, const struct gql_type *t, const struct gql_val *v)
 {
@@ -292,6 +305,10 @@ struct completion {
 	const struct gql_selection *const *sels; /* the field's selections (merged) */
 	size_t nsels;
 	bool resolver_failed;
+	/* a list's objects share one field collection (directives depend on
+	 * variables only): made for the first item, reused for the others */
+	struct groups *shared;
+	const struct gql_type *shared_type;
 };
 
 static int complete(struct gql_exec *ex, const struct gql_tref *t, const struct completion *c,
@@ -300,6 +317,10 @@ static int complete(struct gql_exec *ex, const struct gql_tref *t, const struct 
 static int complete_list(struct gql_exec *ex, const struct gql_tref *item,
 			 const struct completion *c, const struct gql_val *v)
 {
+	struct groups shared;
+	struct completion each = *c;
+	each.shared = &shared;
+	each.shared_type = NULL;
 	jsonw_lit(ex->w, "[");
 	for (size_t i = 0; i < v->u.list.n; i++) {
 		if (i)
@@ -309,7 +330,7 @@ static int complete_list(struct gql_exec *ex, const struct gql_tref *item,
 			ex->path[ex->npath].index = i;
 		}
 		ex->npath++;
-		int rc = complete(ex, item, c, &v->u.list.items[i]);
+		int rc = complete(ex, item, &each, &v->u.list.items[i]);
 		ex->npath--;
 		if (rc < 0)
 			return -1;
@@ -323,10 +344,17 @@ static int complete_object(struct gql_exec *ex, const struct gql_type *t,
 {
 	const struct gql_selset *sets[64];
 	size_t n = 0;
+	if (c->shared && c->shared_type == t)
+		return exec_groups(ex, t, v->u.obj, c->shared);
 	for (size_t i = 0; i < c->nsels && n < 64; i++)
 		if (c->sels[i]->sel)
 			sets[n++] = c->sels[i]->sel;
-	return exec_selsets(ex, t, v->u.obj, sets, n);
+	if (!c->shared)
+		return exec_selsets(ex, t, v->u.obj, sets, n);
+	if (collect_all(ex, sets, n, c->shared) < 0)
+		return gql_exec_fail(ex, "out of memory");
+	((struct completion *)c)->shared_type = t;
+	return exec_groups(ex, t, v->u.obj, c->shared);
 }
 
 /* Writes v (never null here) as type t (not non-null). */
@@ -386,12 +414,14 @@ static void push_key(struct gql_exec *ex, const char *key)
 }
 
 static int exec_field(struct gql_exec *ex, const struct gql_type *t, const void *obj,
-		      const struct group *g)
+		      struct group *g)
 {
 	const struct gql_selection *s = g->sels[0];
-	const struct gql_field *f = gql_type_field(ex->s, t, s->name, t == ex->s->query);
+	if (!g->field)
+		g->field = gql_type_field(ex->s, t, s->name, t == ex->s->query);
+	const struct gql_field *f = g->field;
 	struct gql_val v = {GQLV_NULL, {0}};
-	struct completion c = {g->sels, g->n, false};
+	struct completion c = {g->sels, g->n, false, NULL, NULL};
 	if (!f) { /* validation refuses this; stay safe */
 		jsonw_lit(ex->w, "null");
 		return 0;
@@ -419,23 +449,29 @@ static int exec_field(struct gql_exec *ex, const struct gql_type *t, const void 
 	return complete(ex, f->type, &c, &v);
 }
 
-static int exec_selsets(struct gql_exec *ex, const struct gql_type *t, const void *obj,
-			const struct gql_selset *const *sets, size_t nsets)
+static int exec_groups(struct gql_exec *ex, const struct gql_type *t, const void *obj,
+		       struct groups *g)
 {
-	struct groups g;
-	if (collect_all(ex, sets, nsets, &g) < 0)
-		return gql_exec_fail(ex, "out of memory");
 	jsonw_lit(ex->w, "{");
-	for (size_t i = 0; i < g.n; i++) {
-		jsonw_key(ex->w, g.items[i].key, i == 0);
-		push_key(ex, g.items[i].key);
-		int rc = exec_field(ex, t, obj, &g.items[i]);
+	for (size_t i = 0; i < g->n; i++) {
+		jsonw_key(ex->w, g->items[i].key, i == 0);
+		push_key(ex, g->items[i].key);
+		int rc = exec_field(ex, t, obj, &g->items[i]);
 		ex->npath--;
 		if (rc < 0)
 			return -1;
 	}
 	jsonw_lit(ex->w, "}");
 	return 0;
+}
+
+static int exec_selsets(struct gql_exec *ex, const struct gql_type *t, const void *obj,
+			const struct gql_selset *const *sets, size_t nsets)
+{
+	struct groups g;
+	if (collect_all(ex, sets, nsets, &g) < 0)
+		return gql_exec_fail(ex, "out of memory");
+	return exec_groups(ex, t, obj, &g);
 }
 
 /* ---- the request ---- */

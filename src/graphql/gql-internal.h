@@ -9,7 +9,11 @@
 struct gql_arena {
 	struct gql_chunk *head;
 	size_t used, limit; /* bytes handed out so far, and the cap */
+	void **adopted;     /* malloc'd blocks freed with the arena */
+	size_t nadopted, cap_adopted;
 };
+/* The arena frees p (malloc'd) with everything else; -1 (p freed) when out of memory. */
+int gql_arena_adopt(struct gql_arena *a, void *p);
 void gql_arena_init(struct gql_arena *a, size_t limit);
 void *gql_arena_alloc(struct gql_arena *a, size_t size); /* zeroed; NULL over the limit */
 char *gql_arena_strndup(struct gql_arena *a, const char *s, size_t n);

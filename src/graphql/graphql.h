@@ -142,6 +142,11 @@ int gql_exec_fail(struct gql_exec *ex, const char *fmt, ...) __attribute__((form
 /* Request-lifetime memory (zeroed), NULL when over the arena's limit. */
 void *gql_exec_alloc(struct gql_exec *ex, size_t size);
 char *gql_exec_strdup(struct gql_exec *ex, const char *s);
+/* Hands a malloc'd block to the request: freed at its end. Returns its slot
+ * (>= 0), or -1 when out of memory (p is then freed). A block that moved
+ * (realloc) is told with gql_exec_readopt. */
+int gql_exec_adopt(struct gql_exec *ex, void *p);
+void gql_exec_readopt(struct gql_exec *ex, int slot, void *p);
 /* A list of n items (NULL items when n is 0 or out of memory: check with n). */
 struct gql_val *gql_exec_list(struct gql_exec *ex, struct gql_val *out, size_t n);
 

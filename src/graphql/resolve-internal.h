@@ -2,6 +2,7 @@
 #ifndef BRINK_GRAPHQL_RESOLVE_INTERNAL_H
 #define BRINK_GRAPHQL_RESOLVE_INTERNAL_H
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "graphql/brink.h"
@@ -43,26 +44,33 @@ static inline int boolean_true(struct gql_val *o)
 	return 0;
 }
 
-/* A growing list of object copies in request memory. */
+/* A growing list of object copies, malloc'd and owned by the request from
+ * the start (realloc grows big blocks in place, without zeroing them). */
 struct obj_list {
 	struct gql_exec *ex;
 	size_t size; /* of one object */
 	char *items;
 	size_t n, cap;
 	bool oom;
+	int slot; /* the request's handle on items, once there are any */
 };
 
 static inline int obj_list_add(struct obj_list *l, const void *src)
 {
+	if (l->oom)
+		return 1;
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 16;
-		char *ni = gql_exec_alloc(l->ex, nc * l->size);
+		char *ni = realloc(l->items, nc * l->size);
 		if (!ni) {
 			l->oom = true;
 			return 1;
 		}
-		if (l->n)
-			memcpy(ni, l->items, l->n * l->size);
+		if (!l->items && (l->slot = gql_exec_adopt(l->ex, ni)) < 0) {
+			l->oom = true; /* ni was freed */
+			return 1;
+		}
+		gql_exec_readopt(l->ex, l->slot, ni);
 		l->items = ni;
 		l->cap = nc;
 	}
@@ -70,7 +78,7 @@ static inline int obj_list_add(struct obj_list *l, const void *src)
 	return 0;
 }
 
-/* *o becomes the list of the objects collected. */
+/* *o becomes the list of the objects collected; the request owns them. */
 static inline int obj_list_finish(struct obj_list *l, struct gql_val *o)
 {
 	if (l->oom)

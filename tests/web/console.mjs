@@ -44,7 +44,10 @@ const rowOf = (table, text) => page.locator(`${table} tbody tr`, { hasText: text
 
 try {
   await page.goto(url);
-  await attempt('the login form shows without a session', () => page.locator('#login-view').isVisible());
+  await attempt('the login form shows without a session', async () => {
+    await page.waitForSelector('#login-view:not(.hidden)', { timeout: 10000 });
+    return true;
+  });
   await shot('01-login');
 
   await page.fill('#login-name', env.TENANT);
@@ -142,7 +145,10 @@ try {
   await shot('07-graphql');
 
   await page.click('#logout');
-  await attempt('log out: back to the login form', () => page.locator('#login-view').isVisible());
+  await attempt('log out: back to the login form', async () => {
+    await page.waitForSelector('#login-view:not(.hidden)', { timeout: 10000 });
+    return true;
+  });
   await attempt('after logout the page\'s requests are refused', async () =>
     (await page.evaluate(async () => (await fetch('/graphql', {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"query":"{ me { id } }"}',
