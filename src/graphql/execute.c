@@ -342,11 +342,14 @@ static int complete_list(struct gql_exec *ex, const struct gql_tref *item,
 static int complete_object(struct gql_exec *ex, const struct gql_type *t,
 			   const struct completion *c, const struct gql_val *v)
 {
-	const struct gql_selset *sets[64];
+	const struct gql_selset *local[16], **sets = local;
 	size_t n = 0;
 	if (c->shared && c->shared_type == t)
 		return exec_groups(ex, t, v->u.obj, c->shared);
-	for (size_t i = 0; i < c->nsels && n < 64; i++)
+	if (c->nsels > BRINK_ARRAY_SIZE(local) &&
+	    !(sets = gql_arena_alloc(&ex->arena, c->nsels * sizeof(*sets))))
+		return gql_exec_fail(ex, "out of memory");
+	for (size_t i = 0; i < c->nsels; i++)
 		if (c->sels[i]->sel)
 			sets[n++] = c->sels[i]->sel;
 	if (!c->shared)

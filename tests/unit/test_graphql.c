@@ -154,6 +154,19 @@ static void executes_aliases_fragments_directives(void **state)
 	json_decref(r);
 }
 
+static void merges_many_selections_of_one_field(void **state)
+{
+	char q[2048];
+	(void)state;
+	size_t o = (size_t)snprintf(q, sizeof(q), "{");
+	for (int i = 0; i < 40; i++)
+		o += (size_t)snprintf(q + o, sizeof(q) - o, " items(first: 1) { %s }", i == 39 ? "label" : "n");
+	snprintf(q + o, sizeof(q) - o, " }");
+	json_t *r = run(q, NULL, NULL);
+	assert_string_equal(dump(r, "data"), "{\"items\":[{\"n\":1,\"label\":\"one\"}]}");
+	json_decref(r);
+}
+
 static void coerces_input_objects_and_lists(void **state)
 {
 	(void)state;
@@ -286,6 +299,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(executes_aliases_fragments_directives),
+		cmocka_unit_test(merges_many_selections_of_one_field),
 		cmocka_unit_test(coerces_input_objects_and_lists),
 		cmocka_unit_test(propagates_nulls_with_paths),
 		cmocka_unit_test(refuses_invalid_documents),
