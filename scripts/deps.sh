@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libuv1-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libseccomp-dev
 libcurl4-openssl-dev libgnutls28-dev libcmocka-dev uthash-dev libcbor-dev libcoap3-dev libcoap3-bin
 curl jq sqlite3 procps util-linux iproute2 wrk mosquitto libmosquitto-dev
-libvirt-dev libvirt-clients libvirt-daemon libxml2-dev libcrypt-dev qemu-utils genisoimage"
+libvirt-dev libvirt-clients libxml2-dev libcrypt-dev qemu-utils genisoimage"
 
 missing=""
 for p in $PKGS; do
