@@ -60,6 +60,7 @@ int brink_vmrt_open(const struct brink_vmrt_config *cfg, struct brink_vmrt **out
 	snprintf(rt->images_dir, sizeof(rt->images_dir), "%s", cfg->images_dir);
 	snprintf(rt->vms_dir, sizeof(rt->vms_dir), "%s", cfg->vms_dir);
 	snprintf(rt->network, sizeof(rt->network), "%s", cfg->network);
+	snprintf(rt->instance, sizeof(rt->instance), "%s", cfg->instance ? cfg->instance : "");
 	snprintf(rt->virt_type, sizeof(rt->virt_type), "%s",
 		 cfg->virt_type && cfg->virt_type[0] ? cfg->virt_type : auto_virt_type(cfg->uri));
 	rt->conn = virConnectOpen(rt->uri);
@@ -110,7 +111,9 @@ int brink_vmrt_define(struct brink_vmrt *rt, const struct brink_vmrt_domain *d,
 	char overlay[PATH_MAX], seed[PATH_MAX];
 	brink_vmrt_overlay_path(rt, d->id, overlay, sizeof(overlay));
 	vmrt__seed_path(rt, d->id, seed, sizeof(seed));
-	char *xml = brink_vmrt_domain_xml(d, rt->virt_type, overlay, seed, rt->network);
+	struct brink_vmrt_domain mine = *d;
+	mine.instance = rt->instance;
+	char *xml = brink_vmrt_domain_xml(&mine, rt->virt_type, overlay, seed, rt->network);
 	if (!xml)
 		return brink_error_make(err, BRINK_E_INTERNAL, "writing the domain XML: out of memory");
 	virDomainPtr dom = virDomainDefineXML(rt->conn, xml);
@@ -297,6 +300,20 @@ int brink_vmrt_hostdev_live(struct brink_vmrt *rt, const char *uuid,
 	return rc < 0 ? -1 : 0;
 }
 
+/* Whether the domain's brink metadata names this instance; *id gets its VM id. */
+static bool ours(struct brink_vmrt *rt, virDomainPtr dom, brink_id id)
+{
+	brink_id instance;
+	char *meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, BRINK_VMRT_XMLNS,
+					  VIR_DOMAIN_AFFECT_CONFIG);
+	bool yes = meta &&
+		   brink_vmrt_metadata_parse(meta, strlen(meta), id, instance) ==
+			   BRINK_VMRT_META_OK &&
+		   !strcmp(instance, rt->instance);
+	free(meta);
+	return yes;
+}
+
 int brink_vmrt_list_ids(struct brink_vmrt *rt,
 			void (*cb)(void *ctx, const char *id, const char *uuid), void *ctx,
 			struct brink_error **err)
@@ -308,9 +325,10 @@ int brink_vmrt_list_ids(struct brink_vmrt *rt,
 	for (int i = 0; i < n; i++) {
 		const char *name = virDomainGetName(doms[i]);
 		char uuid[VIR_UUID_STRING_BUFLEN];
+		brink_id id;
 		if (name && !strncmp(name, DOMAIN_PREFIX, strlen(DOMAIN_PREFIX)) &&
-		    virDomainGetUUIDString(doms[i], uuid) == 0)
-			cb(ctx, name + strlen(DOMAIN_PREFIX), uuid);
+		    ours(rt, doms[i], id) && virDomainGetUUIDString(doms[i], uuid) == 0)
+			cb(ctx, id, uuid);
 		virDomainFree(doms[i]);
 	}
 	free(doms);
