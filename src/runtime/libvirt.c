@@ -42,11 +42,17 @@ int vmrt__fail(struct brink_error **err, const char *what)
 				e && e->message ? e->message : "libvirt failed");
 }
 
+/* kvm when QEMU, running as its own user, can open /dev/kvm (group or other
+ * read-write, as udev sets it up); else qemu (TCG). */
 static const char *auto_virt_type(const char *uri)
 {
+	struct stat sb;
 	if (strncmp(uri, "test:", 5) == 0)
 		return "test";
-	return access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "qemu";
+	if (stat("/dev/kvm", &sb) == 0 && S_ISCHR(sb.st_mode) &&
+	    ((sb.st_mode & 0060) == 0060 || (sb.st_mode & 0006) == 0006))
+		return "kvm";
+	return "qemu";
 }
 
 int brink_vmrt_open(const struct brink_vmrt_config *cfg, struct brink_vmrt **out,
@@ -71,7 +77,8 @@ int brink_vmrt_open(const struct brink_vmrt_config *cfg, struct brink_vmrt **out
 		free(rt);
 		return -1;
 	}
-	if (mkdir(rt->vms_dir, 0700) < 0 && errno != EEXIST) {
+	/* 0711: QEMU runs as its own user and must reach the files libvirt hands it */
+	if ((mkdir(rt->vms_dir, 0711) < 0 && errno != EEXIST) || chmod(rt->vms_dir, 0711) < 0) {
 		brink_error_sys(err, errno, "creating %s", rt->vms_dir);
 		virConnectClose(rt->conn);
 		free(rt);
@@ -121,8 +128,10 @@ int brink_vmrt_define(struct brink_vmrt *rt, const struct brink_vmrt_domain *d,
 	if (!dom)
 		return vmrt__fail(err, "defining the domain");
 	int rc = virDomainGetUUIDString(dom, uuid_out);
+	if (rc < 0)
+		vmrt__fail(err, "reading the domain's uuid");
 	virDomainFree(dom);
-	return rc < 0 ? vmrt__fail(err, "reading the domain's uuid") : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int brink_vmrt_undefine(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
@@ -131,14 +140,17 @@ int brink_vmrt_undefine(struct brink_vmrt *rt, const char *uuid, struct brink_er
 	if (!dom)
 		return -1;
 	if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
+		vmrt__fail(err, "stopping the domain");
 		virDomainFree(dom);
-		return vmrt__fail(err, "stopping the domain");
+		return -1;
 	}
 	int rc = virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM);
 	if (rc < 0)
 		rc = virDomainUndefine(dom);
+	if (rc < 0)
+		vmrt__fail(err, "removing the domain");
 	virDomainFree(dom);
-	return rc < 0 ? vmrt__fail(err, "removing the domain") : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 bool brink_vmrt_exists(struct brink_vmrt *rt, const char *uuid)
@@ -156,8 +168,10 @@ static int with_domain(struct brink_vmrt *rt, const char *uuid, int (*op)(virDom
 	if (!dom)
 		return -1;
 	int rc = op(dom);
+	if (rc < 0)
+		vmrt__fail(err, what); /* before virDomainFree, which clears the error */
 	virDomainFree(dom);
-	return rc < 0 ? vmrt__fail(err, what) : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int brink_vmrt_start(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
@@ -227,8 +241,9 @@ int brink_vmrt_ip(struct brink_vmrt *rt, const char *uuid, char *ip, size_t len,
 		return -1;
 	int n = virDomainInterfaceAddresses(dom, &ifs, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0);
 	if (n < 0) {
+		vmrt__fail(err, "reading the domain's addresses");
 		virDomainFree(dom);
-		return vmrt__fail(err, "reading the domain's addresses");
+		return -1;
 	}
 	pick_address(ifs, n, ip, len);
 	for (int i = 0; i < n; i++)
