@@ -2,12 +2,13 @@
 # Installs the Debian packages brink builds, tests and benchmarks with, when
 # one is missing. Needs root (apt-get); does nothing when all are there.
 set -eu
-# The last line is for VMs: libvirt (C API, virsh, the test driver), qemu-img for overlays, genisoimage for seeds
+# The last line is for VMs: libvirt (C API, virsh, the test driver; libvirtd and QEMU for
+# the one real guest), qemu-img for overlays, genisoimage for seeds
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libuv1-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libseccomp-dev
 libcurl4-openssl-dev libgnutls28-dev libcmocka-dev uthash-dev libcbor-dev libcoap3-dev libcoap3-bin
 curl jq sqlite3 procps util-linux iproute2 wrk mosquitto libmosquitto-dev
-libvirt-dev libvirt-clients libvirt-daemon libxml2-dev libcrypt-dev qemu-utils genisoimage"
+libvirt-dev libvirt-clients libxml2-dev libcrypt-dev qemu-utils genisoimage libvirt-daemon-system qemu-system-x86"
 # the console's browser tests (tests/web, playwright-core drives Debian's chromium)
 PKGS="$PKGS chromium"
 # Node.js for tests/web (graphql-js conformance, the console): Debian's only where none is installed

@@ -110,6 +110,22 @@ void api__system_get(struct api_request *rq);
 void api__healthz(struct api_request *rq);
 void api__bootstrap(struct api_request *rq);
 
+/* vms.c: VMs and USB devices */
+void api__vm_create(struct api_request *rq);
+void api__vm_list(struct api_request *rq);
+void api__vm_get(struct api_request *rq);
+void api__vm_update(struct api_request *rq);
+void api__vm_delete(struct api_request *rq);
+void api__vm_start(struct api_request *rq);
+void api__vm_stop(struct api_request *rq);
+void api__vm_off(struct api_request *rq);
+void api__vm_things(struct api_request *rq);
+void api__vm_thing_create(struct api_request *rq);
+void api__vm_thing_attach(struct api_request *rq);
+void api__usb_list(struct api_request *rq);
+void api__usb_attach(struct api_request *rq);
+void api__usb_detach(struct api_request *rq);
+
 uint64_t api__now_ns(void);
 
 /* session.c (see there). init: 0 or -1 out of memory. open: a gql

@@ -2,10 +2,20 @@
  * a restart, removing domains an earlier brinkd left without a record. */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "brink/log.h"
 #include "control/vm-internal.h"
+
+/* This brinkd's name in its domains' metadata: FNV-1a of its data directory. */
+static void instance_of(const char *data_dir, brink_id out)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *p = data_dir; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	brink_id_from_u64(h, out);
+}
 
 void control__vm_init(struct brink_control *ctl)
 {
@@ -16,11 +26,14 @@ void control__vm_init(struct brink_control *ctl)
 	}
 	ctl->vmp = p;
 	snprintf(p->usb_root, sizeof(p->usb_root), "%s", ctl->cfg.usb_sysfs_root);
-	char vms_dir[PATH_MAX];
+	char vms_dir[PATH_MAX], real[PATH_MAX];
+	brink_id instance;
+	instance_of(realpath(ctl->cfg.data_dir, real) ? real : ctl->cfg.data_dir, instance);
 	snprintf(vms_dir, sizeof(vms_dir), "%s/vms", ctl->cfg.data_dir);
 	struct brink_vmrt_config rc = {
 		.uri = ctl->cfg.vm_uri, .images_dir = ctl->cfg.vm_images_dir, .vms_dir = vms_dir,
 		.network = ctl->cfg.vm_network, .virt_type = ctl->cfg.vm_virt_type,
+		.instance = instance,
 	};
 	struct brink_error *err = NULL;
 	if (brink_vmrt_open(&rc, &p->rt, &err) < 0) {
@@ -107,7 +120,7 @@ fail:
 	brink_error_free(&err);
 }
 
-/* A "brink-<id>" domain with no VM record is left from an earlier brinkd. */
+/* A domain of this brinkd with no VM record is left from an earlier run. */
 static void reap_one(void *arg, const char *id, const char *uuid)
 {
 	struct brink_control *ctl = arg;

@@ -136,6 +136,26 @@ static int persist(struct brink_control *ctl, struct ctl_vm *cv, struct brink_er
 	return brink_store_vm_update(ctl->st, &cv->vm, cv->desired_running, err);
 }
 
+static int count_one(void *ctx, const struct brink_thing *t)
+{
+	(void)t;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/* State, ip and the number of things of one VM, for a reader. */
+static void refresh_one(struct brink_control *ctl, struct ctl_vm *cv)
+{
+	struct brink_error *err = NULL;
+	control__vm_refresh(ctl, cv);
+	cv->vm.nthings = 0;
+	if (brink_store_vm_things(ctl->st, cv->vm.tenant_id, cv->vm.id, count_one,
+				  &cv->vm.nthings, &err) < 0) {
+		log_warn("vm %s: counting things: %s", cv->vm.id, err->msg);
+		brink_error_free(&err);
+	}
+}
+
 int brink_control_vm_get(struct brink_control *ctl, const char *tenant_id, const char *vm_id,
 			 struct brink_vm *out, struct brink_error **err)
 {
@@ -143,7 +163,7 @@ int brink_control_vm_get(struct brink_control *ctl, const char *tenant_id, const
 	struct ctl_vm *cv = control__vm_find(ctl, tenant_id, vm_id);
 	int rc = cv ? 0 : control__vm_not_found(err, vm_id);
 	if (cv) {
-		control__vm_refresh(ctl, cv);
+		refresh_one(ctl, cv);
 		*out = cv->vm;
 	}
 	pthread_mutex_unlock(&ctl->lock);
@@ -160,7 +180,7 @@ int brink_control_vm_get_by_name(struct brink_control *ctl, const char *tenant_i
 			break;
 	int rc = 0;
 	if (cv) {
-		control__vm_refresh(ctl, cv);
+		refresh_one(ctl, cv);
 		*out = cv->vm;
 	} else {
 		rc = brink_error_make(err, BRINK_E_NOT_FOUND, "no VM named %.64s", name);

@@ -6,6 +6,8 @@
 
 #include "runtime/libvirt.h"
 
+#define BRINK_VMRT_XMLNS "https://brink.invalid/xmlns/vm/1"
+
 struct brink_vmrt {
 	virConnectPtr conn;
 	char uri[256];
@@ -13,6 +15,7 @@ struct brink_vmrt {
 	char vms_dir[PATH_MAX];
 	char network[128];
 	char virt_type[16];
+	brink_id instance;
 };
 
 /* libvirt's last error as *err (NOT_FOUND, CONFLICT, UNAVAILABLE, INTERNAL);

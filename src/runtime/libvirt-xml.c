@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/libvirt.h"
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 
-#define BRINK_XMLNS "https://brink.invalid/xmlns/vm/1"
+#include "runtime/libvirt-internal.h"
 
 typedef xmlTextWriterPtr W;
 
@@ -144,9 +145,11 @@ static int devices(W w, const struct domain_args *a)
 static int metadata(W w, const struct brink_vmrt_domain *d)
 {
 	TRY(el(w, "metadata"));
-	TRY(xmlTextWriterStartElementNS(w, BAD_CAST "brink", BAD_CAST "vm", BAD_CAST BRINK_XMLNS));
+	TRY(xmlTextWriterStartElementNS(w, BAD_CAST "brink", BAD_CAST "vm", BAD_CAST BRINK_VMRT_XMLNS));
 	TRY(attr(w, "id", d->id));
 	TRY(attr(w, "tenant", d->tenant));
+	if (d->instance)
+		TRY(attr(w, "instance", d->instance));
 	TRY(attr(w, "name", d->name));
 	TRY(end(w));
 	return end(w);
@@ -195,4 +198,39 @@ char *brink_vmrt_domain_xml(const struct brink_vmrt_domain *d, const char *virt_
 {
 	struct domain_args a = {d, virt_type, overlay, seed, network ? network : ""};
 	return write_doc(domain_doc, &a);
+}
+
+/* Copies attribute `name` of node into out when it is 16 hex digits. */
+static bool id_attr(xmlNodePtr node, const char *name, brink_id out)
+{
+	xmlChar *v = xmlGetProp(node, BAD_CAST name);
+	bool ok = v && brink_id_valid((const char *)v);
+	if (ok)
+		memcpy(out, v, sizeof(brink_id));
+	xmlFree(v);
+	return ok;
+}
+
+enum brink_vmrt_meta_status brink_vmrt_metadata_parse(const char *xml, size_t len,
+							brink_id id_out, brink_id instance_out)
+{
+	id_out[0] = instance_out[0] = '\0';
+	if (len > 4096)
+		return BRINK_VMRT_META_TOO_LONG;
+	/* no network, no entity expansion, no DTD loading: a flat element only */
+	xmlDocPtr doc = xmlReadMemory(xml, (int)len, "metadata.xml", NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	enum brink_vmrt_meta_status st = BRINK_VMRT_META_MALFORMED;
+	/* libvirt gives the element back without its namespace (it looked it up by it) */
+	if (root && !xmlStrcmp(root->name, BAD_CAST "vm") &&
+	    (!root->ns || !xmlStrcmp(root->ns->href, BAD_CAST BRINK_VMRT_XMLNS))) {
+		st = id_attr(root, "id", id_out) && id_attr(root, "instance", instance_out)
+			     ? BRINK_VMRT_META_OK
+			     : BRINK_VMRT_META_MISSING;
+	}
+	if (st != BRINK_VMRT_META_OK)
+		id_out[0] = instance_out[0] = '\0';
+	xmlFreeDoc(doc);
+	return st;
 }

@@ -42,11 +42,17 @@ int vmrt__fail(struct brink_error **err, const char *what)
 				e && e->message ? e->message : "libvirt failed");
 }
 
+/* kvm when QEMU, running as its own user, can open /dev/kvm (group or other
+ * read-write, as udev sets it up); else qemu (TCG). */
 static const char *auto_virt_type(const char *uri)
 {
+	struct stat sb;
 	if (strncmp(uri, "test:", 5) == 0)
 		return "test";
-	return access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "qemu";
+	if (stat("/dev/kvm", &sb) == 0 && S_ISCHR(sb.st_mode) &&
+	    ((sb.st_mode & 0060) == 0060 || (sb.st_mode & 0006) == 0006))
+		return "kvm";
+	return "qemu";
 }
 
 int brink_vmrt_open(const struct brink_vmrt_config *cfg, struct brink_vmrt **out,
@@ -60,6 +66,7 @@ int brink_vmrt_open(const struct brink_vmrt_config *cfg, struct brink_vmrt **out
 	snprintf(rt->images_dir, sizeof(rt->images_dir), "%s", cfg->images_dir);
 	snprintf(rt->vms_dir, sizeof(rt->vms_dir), "%s", cfg->vms_dir);
 	snprintf(rt->network, sizeof(rt->network), "%s", cfg->network);
+	snprintf(rt->instance, sizeof(rt->instance), "%s", cfg->instance ? cfg->instance : "");
 	snprintf(rt->virt_type, sizeof(rt->virt_type), "%s",
 		 cfg->virt_type && cfg->virt_type[0] ? cfg->virt_type : auto_virt_type(cfg->uri));
 	rt->conn = virConnectOpen(rt->uri);
@@ -70,7 +77,8 @@ int brink_vmrt_open(const struct brink_vmrt_config *cfg, struct brink_vmrt **out
 		free(rt);
 		return -1;
 	}
-	if (mkdir(rt->vms_dir, 0700) < 0 && errno != EEXIST) {
+	/* 0711: QEMU runs as its own user and must reach the files libvirt hands it */
+	if ((mkdir(rt->vms_dir, 0711) < 0 && errno != EEXIST) || chmod(rt->vms_dir, 0711) < 0) {
 		brink_error_sys(err, errno, "creating %s", rt->vms_dir);
 		virConnectClose(rt->conn);
 		free(rt);
@@ -110,7 +118,9 @@ int brink_vmrt_define(struct brink_vmrt *rt, const struct brink_vmrt_domain *d,
 	char overlay[PATH_MAX], seed[PATH_MAX];
 	brink_vmrt_overlay_path(rt, d->id, overlay, sizeof(overlay));
 	vmrt__seed_path(rt, d->id, seed, sizeof(seed));
-	char *xml = brink_vmrt_domain_xml(d, rt->virt_type, overlay, seed, rt->network);
+	struct brink_vmrt_domain mine = *d;
+	mine.instance = rt->instance;
+	char *xml = brink_vmrt_domain_xml(&mine, rt->virt_type, overlay, seed, rt->network);
 	if (!xml)
 		return brink_error_make(err, BRINK_E_INTERNAL, "writing the domain XML: out of memory");
 	virDomainPtr dom = virDomainDefineXML(rt->conn, xml);
@@ -118,8 +128,10 @@ int brink_vmrt_define(struct brink_vmrt *rt, const struct brink_vmrt_domain *d,
 	if (!dom)
 		return vmrt__fail(err, "defining the domain");
 	int rc = virDomainGetUUIDString(dom, uuid_out);
+	if (rc < 0)
+		vmrt__fail(err, "reading the domain's uuid");
 	virDomainFree(dom);
-	return rc < 0 ? vmrt__fail(err, "reading the domain's uuid") : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int brink_vmrt_undefine(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
@@ -128,14 +140,17 @@ int brink_vmrt_undefine(struct brink_vmrt *rt, const char *uuid, struct brink_er
 	if (!dom)
 		return -1;
 	if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
+		vmrt__fail(err, "stopping the domain");
 		virDomainFree(dom);
-		return vmrt__fail(err, "stopping the domain");
+		return -1;
 	}
 	int rc = virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM);
 	if (rc < 0)
 		rc = virDomainUndefine(dom);
+	if (rc < 0)
+		vmrt__fail(err, "removing the domain");
 	virDomainFree(dom);
-	return rc < 0 ? vmrt__fail(err, "removing the domain") : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 bool brink_vmrt_exists(struct brink_vmrt *rt, const char *uuid)
@@ -153,8 +168,10 @@ static int with_domain(struct brink_vmrt *rt, const char *uuid, int (*op)(virDom
 	if (!dom)
 		return -1;
 	int rc = op(dom);
+	if (rc < 0)
+		vmrt__fail(err, what); /* before virDomainFree, which clears the error */
 	virDomainFree(dom);
-	return rc < 0 ? vmrt__fail(err, what) : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int brink_vmrt_start(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
@@ -224,8 +241,9 @@ int brink_vmrt_ip(struct brink_vmrt *rt, const char *uuid, char *ip, size_t len,
 		return -1;
 	int n = virDomainInterfaceAddresses(dom, &ifs, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0);
 	if (n < 0) {
+		vmrt__fail(err, "reading the domain's addresses");
 		virDomainFree(dom);
-		return vmrt__fail(err, "reading the domain's addresses");
+		return -1;
 	}
 	pick_address(ifs, n, ip, len);
 	for (int i = 0; i < n; i++)
@@ -297,6 +315,20 @@ int brink_vmrt_hostdev_live(struct brink_vmrt *rt, const char *uuid,
 	return rc < 0 ? -1 : 0;
 }
 
+/* Whether the domain's brink metadata names this instance; *id gets its VM id. */
+static bool ours(struct brink_vmrt *rt, virDomainPtr dom, brink_id id)
+{
+	brink_id instance;
+	char *meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, BRINK_VMRT_XMLNS,
+					  VIR_DOMAIN_AFFECT_CONFIG);
+	bool yes = meta &&
+		   brink_vmrt_metadata_parse(meta, strlen(meta), id, instance) ==
+			   BRINK_VMRT_META_OK &&
+		   !strcmp(instance, rt->instance);
+	free(meta);
+	return yes;
+}
+
 int brink_vmrt_list_ids(struct brink_vmrt *rt,
 			void (*cb)(void *ctx, const char *id, const char *uuid), void *ctx,
 			struct brink_error **err)
@@ -308,9 +340,10 @@ int brink_vmrt_list_ids(struct brink_vmrt *rt,
 	for (int i = 0; i < n; i++) {
 		const char *name = virDomainGetName(doms[i]);
 		char uuid[VIR_UUID_STRING_BUFLEN];
+		brink_id id;
 		if (name && !strncmp(name, DOMAIN_PREFIX, strlen(DOMAIN_PREFIX)) &&
-		    virDomainGetUUIDString(doms[i], uuid) == 0)
-			cb(ctx, name + strlen(DOMAIN_PREFIX), uuid);
+		    ours(rt, doms[i], id) && virDomainGetUUIDString(doms[i], uuid) == 0)
+			cb(ctx, id, uuid);
 		virDomainFree(doms[i]);
 	}
 	free(doms);

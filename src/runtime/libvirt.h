@@ -23,6 +23,7 @@ struct brink_vmrt_config {
 	const char *vms_dir;    /* overlays and seeds (created) */
 	const char *network;    /* libvirt network name, "" for none */
 	const char *virt_type;  /* domain type; "" = test for test:, kvm with /dev/kvm, else qemu */
+	const char *instance;   /* names this brinkd (16 hex digits) in each domain's metadata */
 };
 
 /* Everything needed to write a VM's domain XML. Strings borrowed. */
@@ -31,6 +32,7 @@ struct brink_vmrt_domain {
 	const char *tenant;
 	const char *name;   /* the tenant's name for the VM (title) */
 	const char *uuid;   /* "" or NULL: libvirt picks one */
+	const char *instance; /* the brinkd that owns it (brink_vmrt_config.instance) */
 	int vcpu;
 	int memory_mb;
 	size_t ndevs;
@@ -92,8 +94,9 @@ int brink_vmrt_set_cpu(struct brink_vmrt *rt, const char *uuid, double cores,
 int brink_vmrt_hostdev_live(struct brink_vmrt *rt, const char *uuid,
 			    const struct brink_hostdev *dev, bool attach, struct brink_error **err);
 
-/* Calls cb with the id of every "brink-<id>" domain (for re-adoption and
- * orphans). */
+/* Calls cb with the id of every domain whose brink metadata names this
+ * brinkd instance (for orphans): other brinkds' domains on a shared libvirtd
+ * are never touched. */
 int brink_vmrt_list_ids(struct brink_vmrt *rt, void (*cb)(void *ctx, const char *id,
 							  const char *uuid),
 			void *ctx, struct brink_error **err);
@@ -103,6 +106,18 @@ int brink_vmrt_list_ids(struct brink_vmrt *rt, void (*cb)(void *ctx, const char 
 char *brink_vmrt_domain_xml(const struct brink_vmrt_domain *d, const char *virt_type,
 			    const char *overlay, const char *seed, const char *network);
 char *brink_vmrt_hostdev_xml(const struct brink_hostdev *dev);
+
+enum brink_vmrt_meta_status {
+	BRINK_VMRT_META_OK,
+	BRINK_VMRT_META_TOO_LONG,  /* over 4096 bytes */
+	BRINK_VMRT_META_MALFORMED, /* not XML, or not a brink:vm element */
+	BRINK_VMRT_META_MISSING,   /* id or instance missing or not 16 hex digits */
+};
+/* Parses the metadata element libvirt gives back (virDomainGetMetadata):
+ * <vm id=".." instance=".." .../> (in brink's namespace or none, as libvirt
+ * returns it). On failure the outputs are "". */
+enum brink_vmrt_meta_status brink_vmrt_metadata_parse(const char *xml, size_t len,
+							brink_id id_out, brink_id instance_out);
 
 /* vm-disk.c: cloud-init documents (malloc'd; NULL when out of memory). */
 char *brink_vmrt_user_data(const struct brink_vmrt_seed *seed);

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "control/vm.h"
+#include "store/store-vm.h"
 #include "runtime/libvirt-internal.h"
 #include "runtime/usb.h"
 
@@ -356,15 +357,60 @@ static void readopted_after_restart(void **state)
 	assert_string_equal(brink_vm_state_name(got.state), "RUNNING");
 	assert_int_equal(brink_control_vm_get(f->ctl, f->a.id, off.id, &got, &err), 0);
 	assert_string_equal(brink_vm_state_name(got.state), "POWEROFF");
-	/* a brink domain without a record is removed */
-	virDomainPtr stray = virDomainDefineXML(
+	/* a domain of this brinkd without a record is removed; another brinkd's
+	 * (no metadata naming this one) is left alone */
+	struct brink_vm gone;
+	create(f, f->a.id, "gone", &gone);
+	assert_int_equal(brink_store_vm_delete(f->st, gone.id, &err), 0);
+	virDomainPtr other = virDomainDefineXML(
 		f->held, "<domain type='test'><name>brink-00000000000000aa</name><memory>65536"
 			 "</memory><os><type>hvm</type></os></domain>");
-	assert_non_null(stray);
-	virDomainFree(stray);
+	assert_non_null(other);
 	control_down(f);
 	control_up(f);
-	assert_null(virDomainLookupByName(f->held, "brink-00000000000000aa"));
+	assert_null(virDomainLookupByUUIDString(f->held, gone.uuid));
+	virDomainPtr still = virDomainLookupByName(f->held, "brink-00000000000000aa");
+	assert_non_null(still);
+	virDomainUndefine(still);
+	virDomainFree(still);
+	virDomainFree(other);
+}
+
+static void metadata_read_back(void **state)
+{
+	(void)state;
+	brink_id id, inst;
+	const char *ok = "<brink:vm xmlns:brink=\"" BRINK_VMRT_XMLNS "\" id=\"0123456789abcdef\""
+			 " tenant=\"t\" instance=\"fedcba9876543210\" name=\"n\"/>";
+	assert_int_equal(brink_vmrt_metadata_parse(ok, strlen(ok), id, inst), BRINK_VMRT_META_OK);
+	assert_string_equal(id, "0123456789abcdef");
+	assert_string_equal(inst, "fedcba9876543210");
+	const char *bare = "<vm id=\"0123456789abcdef\" instance=\"fedcba9876543210\"/>";
+	assert_int_equal(brink_vmrt_metadata_parse(bare, strlen(bare), id, inst), BRINK_VMRT_META_OK);
+	const char *other_ns = "<brink:vm xmlns:brink=\"urn:x\" id=\"0123456789abcdef\""
+			       " instance=\"fedcba9876543210\"/>";
+	assert_int_equal(brink_vmrt_metadata_parse(other_ns, strlen(other_ns), id, inst),
+			 BRINK_VMRT_META_MALFORMED);
+	assert_string_equal(id, "");
+	const char *no_inst = "<brink:vm xmlns:brink=\"" BRINK_VMRT_XMLNS "\" id=\"0123456789abcdef\"/>";
+	assert_int_equal(brink_vmrt_metadata_parse(no_inst, strlen(no_inst), id, inst),
+			 BRINK_VMRT_META_MISSING);
+	assert_string_equal(id, "");
+	assert_int_equal(brink_vmrt_metadata_parse("<a", 2, id, inst), BRINK_VMRT_META_MALFORMED);
+	char big[5000];
+	memset(big, ' ', sizeof(big));
+	assert_int_equal(brink_vmrt_metadata_parse(big, sizeof(big), id, inst),
+			 BRINK_VMRT_META_TOO_LONG);
+	/* brink's own writer and reader agree */
+	struct brink_vmrt_domain d = {.id = "00000000000000ab", .tenant = "t", .name = "n",
+				      .instance = "00000000000000cd", .vcpu = 1, .memory_mb = 64};
+	char *xml = brink_vmrt_domain_xml(&d, "test", "/o", "/s", "");
+	char *start = strstr(xml, "<brink:vm"), *end = strstr(start, "/>");
+	assert_int_equal(brink_vmrt_metadata_parse(start, (size_t)(end + 2 - start), id, inst),
+			 BRINK_VMRT_META_OK);
+	assert_string_equal(id, "00000000000000ab");
+	assert_string_equal(inst, "00000000000000cd");
+	free(xml);
 }
 
 struct devs {
@@ -842,6 +888,7 @@ int main(void)
 		cmocka_unit_test(cloud_init_documents),
 		cmocka_unit_test(domain_xml_escaped),
 		cmocka_unit_test(usb_attributes),
+		cmocka_unit_test(metadata_read_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
