@@ -1,6 +1,6 @@
 // The reference for bench/bench-graphql.sh: graphql-js (npm graphql) serving
 // brink's schema (from brink's own introspection) over node:http, with the
-// same data brink returned (the VMs and things), checking the same bearer
+// same data brink returned (the VMs), checking the same bearer
 // key. Every request parses, validates and executes like brink's.
 //
 //   node gql_ref.mjs PORT KEY INTROSPECTION.json DATA.json
@@ -11,7 +11,7 @@ import { buildClientSchema, graphql } from 'graphql';
 const [port, key, introFile, dataFile] = process.argv.slice(2);
 const schema = buildClientSchema(JSON.parse(fs.readFileSync(introFile, 'utf8')).data);
 const data = JSON.parse(fs.readFileSync(dataFile, 'utf8')).data;
-const rootValue = { getVms: () => data.getVms, things: () => data.things };
+const rootValue = { getVms: () => data.getVms };
 
 http.createServer((req, res) => {
   let body = '';
