@@ -75,6 +75,18 @@ static bool match(const char *pattern, const char *path, char *param, size_t ple
 	return *pattern == '\0' && *path == '\0';
 }
 
+/* A browser names the page's origin on cross-site requests (and on every
+ * POST and WebSocket handshake): with the cookie, it must be brink's own. */
+static bool same_origin(struct api_request *rq)
+{
+	const char *origin = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!origin)
+		return true;
+	const char *p = strstr(origin, "://");
+	return host && p && strcmp(p + 3, host) == 0;
+}
+
 int api__identify(struct api_request *rq, bool allow_cookie, struct brink_error **err)
 {
 	const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
@@ -90,8 +102,12 @@ int api__identify(struct api_request *rq, bool allow_cookie, struct brink_error 
 	if (h)
 		return brink_error_make(err, BRINK_E_UNAUTHORIZED,
 					"send the header 'Authorization: Bearer <key>'");
-	if (cookie && *cookie)
+	if (cookie && *cookie) {
+		if (!same_origin(rq))
+			return brink_error_make(err, BRINK_E_UNAUTHORIZED,
+						"the session cookie is not accepted from another origin");
 		return api__session_auth(rq->api, cookie, &rq->tenant, err) < 0 ? -1 : 1;
+	}
 	return 0;
 }
 

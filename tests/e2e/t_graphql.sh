@@ -58,6 +58,14 @@ check "... sets an HttpOnly, SameSite=Strict cookie" grep -qi "^set-cookie: brin
 STATUS=$(curl -s -o "$DATA_DIR/.body" -w '%{http_code}' -b "$JAR" -H 'Content-Type: application/json' \
 	-d '{"query":"{ me { name } }"}' "$BRINK_URL/graphql"); BODY=$(cat "$DATA_DIR/.body")
 check "the cookie authenticates POST /graphql as JSON" test "$(jqb .data.me.name)" = alpha
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -H 'Content-Type: application/json' \
+	-H "Origin: $BRINK_URL" -d '{"query":"{ me { name } }"}' "$BRINK_URL/graphql")
+check "... from brink's own origin" test "$STATUS" = 200
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -H 'Content-Type: application/json' \
+	-H "Origin: http://evil.example" -d '{"query":"{ me { name } }"}' "$BRINK_URL/graphql")
+check "... but not from another origin" test "$STATUS" = 401
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -H "Origin: http://evil.example" "$BRINK_URL/v1/things")
+check "... not even for a GET" test "$STATUS" = 401
 STATUS=$(curl -s -o "$DATA_DIR/.body" -w '%{http_code}' -b "$JAR" -H 'Content-Type: text/plain' \
 	-d '{"query":"{ me { name } }"}' "$BRINK_URL/graphql"); BODY=$(cat "$DATA_DIR/.body")
 check "... but not a form-like text/plain POST (CSRF)" test "$STATUS" = 400 -a "$(jqb '.data.me.name // "none"')" = none
