@@ -30,7 +30,7 @@ qemu-img create -q -f qcow2 "$DATA/images/base.qcow2" 64M
 	-o vm.images_dir="$DATA/images" -o usb.sysfs_root="$DATA" 2>"$DATA/brinkd.log" &
 PID=$!
 REF=""
-trap 'kill $PID $REF 2>/dev/null; wait $PID $REF 2>/dev/null; rm -rf "$DATA"' EXIT
+trap 'kill $PID $REF 2>/dev/null || true; wait $PID $REF 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 100); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.05; done
 KEY=$(curl -sf -X POST -d '{"name":"bench"}' "$URL/v1/tenants" | jq -r .key)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3g", a/b}'; }
