@@ -20,6 +20,8 @@ endif
 # libcoap's GnuTLS flavour and GnuTLS's SHA-1 (WebSocket handshake): GnuTLS is
 # loaded by libmicrohttpd anyway, where OpenSSL would add ~3 MB of RSS.
 PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor libcoap-3-gnutls gnutls libmosquitto
+# VMs: libvirt's C API, libxml2's writer for domain XML, crypt(3) for cloud-init passwords.
+PKGS += libvirt libxml-2.0 libcrypt
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -46,7 +48,7 @@ CFLAGS += $(ENGINE_CFLAGS)
 COMMON_SRC := $(wildcard src/common/*.c)
 DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c src/ingest/*.c \
 		src/runtime/*.c src/control/*.c src/router/*.c src/mqtt/*.c \
-		src/ecm/*.c)
+		src/ecm/*.c src/graphql/*.c)
 WORKER_SRC := $(wildcard src/worker/*.c)
 # The model engine (analyze service): the worker only, never brinkd.
 WORKER_SRC += $(wildcard src/analyze/*.c)
@@ -100,6 +102,9 @@ $(BUILD)/brink-mqtt-auth.so: $(PLUGIN_SRC) src/mqtt/authproto.h
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libworker.a $(BUILD)/libcli.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDFLAGS) $(ENGINE_LIBS) $(LDLIBS) -lcmocka
+
+# the console's files are embedded in brinkd (.incbin in src/api/console.c)
+$(BUILD)/obj/src/api/console.o: $(wildcard src/api/console/*)
 
 deps:
 	@scripts/deps.sh

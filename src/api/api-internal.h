@@ -18,6 +18,7 @@ struct api_metrics {
 };
 
 struct api_ws_set;
+struct api_sessions;
 
 struct brink_api {
 	struct MHD_Daemon *mhd;
@@ -30,6 +31,9 @@ struct brink_api {
 	atomic_size_t max_body;
 	atomic_size_t max_model; /* POST /v1/models bodies (models.max_bytes) */
 	struct api_metrics metrics;
+	struct api_sessions *sessions; /* session.c */
+	char admin_tenant[65];         /* admin.tenant */
+	atomic_int gql_max_depth, gql_max_cost;
 };
 
 struct api_request {
@@ -51,6 +55,8 @@ struct api_request {
 	const char *content_type;
 	struct MHD_Response *custom; /* a prepared response (streams), sent as is */
 	uint64_t stream_service;     /* a WebSocket upgrade: the service it streams */
+	char set_cookie[160];        /* a Set-Cookie header for the reply, "" none */
+	bool page;                   /* the console: send its security headers */
 };
 
 typedef void (*api_handler)(struct api_request *rq);
@@ -114,7 +120,45 @@ size_t api__body_limit(const struct api_request *rq);
 void api__healthz(struct api_request *rq);
 void api__bootstrap(struct api_request *rq);
 
+/* vms.c: VMs and USB devices */
+void api__vm_create(struct api_request *rq);
+void api__vm_list(struct api_request *rq);
+void api__vm_get(struct api_request *rq);
+void api__vm_update(struct api_request *rq);
+void api__vm_delete(struct api_request *rq);
+void api__vm_start(struct api_request *rq);
+void api__vm_stop(struct api_request *rq);
+void api__vm_off(struct api_request *rq);
+void api__vm_things(struct api_request *rq);
+void api__vm_thing_create(struct api_request *rq);
+void api__vm_thing_attach(struct api_request *rq);
+void api__usb_list(struct api_request *rq);
+void api__usb_attach(struct api_request *rq);
+void api__usb_detach(struct api_request *rq);
+
 uint64_t api__now_ns(void);
+
+/* session.c (see there). init: 0 or -1 out of memory. open: a gql
+ * open_session callback (ctx: the api). auth: UNAUTHORIZED unless token is a
+ * live session. cookie_token: the brink_session cookie or NULL. */
+int api__sessions_init(struct brink_api *api, const struct brink_config *cfg);
+void api__sessions_reload(struct brink_api *api, const struct brink_config *cfg);
+void api__sessions_free(struct brink_api *api);
+int api__session_open(void *ctx, const struct brink_tenant *t, char *token, size_t len);
+bool api__is_session_token(const char *token);
+int api__session_auth(struct brink_api *api, const char *token, struct brink_tenant *out,
+		      struct brink_error **err);
+const char *api__cookie_token(struct api_request *rq);
+void api__session_create(struct api_request *rq);
+void api__session_delete(struct api_request *rq);
+void api__session_get(struct api_request *rq);
+/* routes.c: the caller of rq from its bearer key or token, or (when
+ * allow_cookie) its session cookie. 1 authenticated, 0 no credentials,
+ * -1 refused (*err set). */
+int api__identify(struct api_request *rq, bool allow_cookie, struct brink_error **err);
+/* graphql.c: POST and GET /graphql. console.c: the web console. */
+void api__graphql(struct api_request *rq);
+void api__console(struct api_request *rq);
 
 /* websocket.c: GET /v1/services/{id}/stream as a WebSocket (see there).
  * wanted: the request asks for "Upgrade: websocket". upgrade: checks the

@@ -63,6 +63,17 @@ static enum MHD_Result send_reply(struct api_request *rq)
 		return MHD_NO;
 	if (rq->content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rq->content_type);
+	if (rq->set_cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, rq->set_cookie);
+	if (rq->page) { /* the console: its own scripts only, never framed */
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'self'; script-src 'self'; style-src 'self'; "
+					"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+					"base-uri 'none'; form-action 'self'");
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	}
 	enum MHD_Result r = MHD_queue_response(rq->conn, rq->status, resp);
 	MHD_destroy_response(resp);
 	return r;
@@ -153,7 +164,15 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 	api->mqtt_port = cfg->mqtt_enabled ? cfg->mqtt_port : 0;
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
 	atomic_store(&api->max_model, (size_t)cfg->models_max_bytes);
+	snprintf(api->admin_tenant, sizeof(api->admin_tenant), "%s", cfg->admin_tenant);
+	atomic_store(&api->gql_max_depth, cfg->graphql_max_depth);
+	atomic_store(&api->gql_max_cost, cfg->graphql_max_cost);
+	if (api__sessions_init(api, cfg) < 0) {
+		free(api);
+		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
+	}
 	if (api__ws_init(api) < 0) {
+		api__sessions_free(api);
 		free(api);
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 	}
@@ -167,6 +186,7 @@ int brink_api_start(const struct brink_config *cfg, struct brink_control *ctl,
 		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
 	if (!api->mhd) {
 		api__ws_free(api);
+		api__sessions_free(api);
 		free(api);
 		return brink_error_make(err, BRINK_E_UNAVAILABLE,
 					"cannot listen on %s:%d (port in use?)", cfg->api_bind,
@@ -185,6 +205,7 @@ void brink_api_stop(struct brink_api *api)
 	api__sse_stop();   /* ... nor with suspended connections */
 	MHD_stop_daemon(api->mhd);
 	api__ws_free(api);
+	api__sessions_free(api);
 	free(api);
 }
 
@@ -192,4 +213,7 @@ void brink_api_reload(struct brink_api *api, const struct brink_config *cfg)
 {
 	atomic_store(&api->max_body, (size_t)cfg->api_max_body);
 	atomic_store(&api->max_model, (size_t)cfg->models_max_bytes);
+	atomic_store(&api->gql_max_depth, cfg->graphql_max_depth);
+	atomic_store(&api->gql_max_cost, cfg->graphql_max_cost);
+	api__sessions_reload(api, cfg);
 }

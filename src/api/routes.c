@@ -32,9 +32,32 @@ static const struct route routes[] = {
 	{"GET", "/v1/models", api__model_list, true},
 	{"GET", "/v1/models/*", api__model_get, true},
 	{"DELETE", "/v1/models/*", api__model_delete, true},
+	/* VMs and USB devices (vms.c) */
+	{"POST", "/v1/vms", api__vm_create, true},
+	{"GET", "/v1/vms", api__vm_list, true},
+	{"GET", "/v1/vms/*", api__vm_get, true},
+	{"PATCH", "/v1/vms/*", api__vm_update, true},
+	{"DELETE", "/v1/vms/*", api__vm_delete, true},
+	{"POST", "/v1/vms/*/start", api__vm_start, true},
+	{"POST", "/v1/vms/*/stop", api__vm_stop, true},
+	{"POST", "/v1/vms/*/off", api__vm_off, true},
+	{"GET", "/v1/vms/*/things", api__vm_things, true},
+	{"POST", "/v1/vms/*/things", api__vm_thing_create, true},
+	{"POST", "/v1/vms/*/attach-thing", api__vm_thing_attach, true},
+	{"GET", "/v1/usb", api__usb_list, true},
+	{"POST", "/v1/usb/*/attach", api__usb_attach, true},
+	{"POST", "/v1/usb/*/detach", api__usb_detach, true},
 	{"GET", "/v1/bootstrap", api__bootstrap, false}, /* the thing's own key */
 	{"GET", "/healthz", api__healthz, false},
 	{"GET", "/metrics", api__metrics_handler, false},
+	/* sessions, GraphQL, console (docs/graphql.md, docs/console.md) */
+	{"POST", "/v1/session", api__session_create, false},
+	{"GET", "/v1/session", api__session_get, true},
+	{"DELETE", "/v1/session", api__session_delete, false},
+	{"POST", "/graphql", api__graphql, false}, /* authenticates itself */
+	{"GET", "/graphql", api__graphql, false},
+	{"GET", "/", api__console, false},
+	{"GET", "/console/*", api__console, false},
 };
 
 /* Matches path against pattern; on a match copies the "*" segment to param. */
@@ -57,17 +80,54 @@ static bool match(const char *pattern, const char *path, char *param, size_t ple
 	return *pattern == '\0' && *path == '\0';
 }
 
-static bool authenticate(struct api_request *rq)
+/* A browser names the page's origin on cross-site requests (and on every
+ * POST and WebSocket handshake): with the cookie, it must be brink's own. */
+static bool same_origin(struct api_request *rq)
+{
+	const char *origin = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!origin)
+		return true;
+	const char *p = strstr(origin, "://");
+	return host && p && strcmp(p + 3, host) == 0;
+}
+
+int api__identify(struct api_request *rq, bool allow_cookie, struct brink_error **err)
 {
 	const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *cookie = allow_cookie ? api__cookie_token(rq) : NULL;
+	if (h && strncmp(h, "Bearer ", 7) == 0) {
+		const char *token = h + 7;
+		int rc = api__is_session_token(token)
+				 ? api__session_auth(rq->api, token, &rq->tenant, err)
+				 : brink_control_auth(rq->api->ctl, token, &rq->tenant, err);
+		return rc < 0 ? -1 : 1;
+	}
+	if (h)
+		return brink_error_make(err, BRINK_E_UNAUTHORIZED,
+					"send the header 'Authorization: Bearer <key>'");
+	if (cookie && *cookie) {
+		if (!same_origin(rq))
+			return brink_error_make(err, BRINK_E_UNAUTHORIZED,
+						"the session cookie is not accepted from another origin");
+		return api__session_auth(rq->api, cookie, &rq->tenant, err) < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
+/* A key or session token; the session cookie only on GET (a read, or the
+ * stream an EventSource opens), which another site's page cannot misuse. */
+static bool authenticate(struct api_request *rq)
+{
 	struct brink_error *err = NULL;
-	if (!h || strncmp(h, "Bearer ", 7) != 0) {
+	int rc = api__identify(rq, strcmp(rq->method, "GET") == 0, &err);
+	if (rc == 0) {
 		api__reply_errorf(rq, 401, "unauthorized",
 				  "missing key: send the header 'Authorization: Bearer <key>'");
 		return false;
 	}
-	if (brink_control_auth(rq->api->ctl, h + 7, &rq->tenant, &err) < 0) {
+	if (rc < 0) {
 		api__reply_error(rq, err);
 		brink_error_free(&err);
 		return false;

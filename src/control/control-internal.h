@@ -37,6 +37,7 @@ struct brink_control {
 	void (*on_unsubscribe)(void *ctx, const char *tenant_id);
 	void *on_unsubscribe_ctx;
 	uint8_t master[32];           /* seals thing keys (psk.c) */
+	struct ctl_vmplane *vmp;      /* VMs and USB devices (vm.c) */
 };
 
 /* secret.c: random ids and keys, key hashes, password hashes. */
@@ -87,5 +88,16 @@ int control__analyze_check(struct brink_control *ctl, const char *tenant_id,
 			   const struct brink_spec *sp, struct brink_error **err);
 int control__analyze_unit(struct brink_control *ctl, const struct ctl_service *s, int *fd,
 			  char **config, struct brink_error **err);
+
+/* vm.c: VMs are allocator units too. init never fails (without libvirt the
+ * VM calls answer unavailable); start re-adopts the stored VMs (called with
+ * the lock held). */
+void control__vm_init(struct brink_control *ctl);
+void control__vm_start(struct brink_control *ctl);
+void control__vm_free(struct brink_control *ctl);
+/* Pushes an allocator assignment to VM `key`; false when no VM has that key. */
+bool control__vm_push_cpu(struct brink_control *ctl, uint64_t key, double cores);
+/* Removes every VM of a tenant whose rows are already deleted. */
+void control__vm_tenant_gone(struct brink_control *ctl, const char *tenant_id);
 
 #endif

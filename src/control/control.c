@@ -6,6 +6,7 @@
 
 #include "brink/log.h"
 #include "control/control-internal.h"
+#include "control/vm.h"
 
 static void worker_path(const struct brink_config *cfg, char *out, size_t len)
 {
@@ -72,6 +73,7 @@ int brink_control_new(const struct brink_config *cfg, struct brink_store *st,
 					brink_config_capacity(cfg));
 	}
 	runtimes_init(ctl);
+	control__vm_init(ctl);
 	*out = ctl;
 	return 0;
 }
@@ -88,6 +90,7 @@ void brink_control_free(struct brink_control *ctl)
 		control__service_free(s);
 	}
 	pthread_mutex_unlock(&ctl->lock);
+	control__vm_free(ctl);
 	for (size_t i = 0; i < ctl->nruntimes; i++)
 		if (ctl->runtimes[i].rt)
 			ctl->runtimes[i].ops->fini(ctl->runtimes[i].rt);
@@ -177,6 +180,8 @@ int brink_control_start(struct brink_control *ctl, struct brink_error **err)
 	int rc = brink_store_service_load(ctl->st, load_service, ctl, err);
 	if (rc == 0)
 		restart_desired(ctl);
+	if (rc == 0)
+		control__vm_start(ctl);
 	else if (!*err)
 		brink_error_make(err, BRINK_E_INTERNAL, "loading services: out of memory");
 	pthread_mutex_unlock(&ctl->lock);
@@ -225,6 +230,13 @@ int brink_control_system(struct brink_control *ctl, struct brink_system *out,
 		out->runtimes[i].reason = ctl->runtimes[i].reason;
 	}
 	out->nruntimes = ctl->nruntimes;
+	if (out->nruntimes < BRINK_ARRAY_SIZE(out->runtimes)) {
+		static __thread char vm_reason[256]; /* the caller reads it after the lock */
+		out->runtimes[out->nruntimes].name = "libvirt";
+		out->runtimes[out->nruntimes].available =
+			brink_control_vm_available(ctl, vm_reason, sizeof(vm_reason));
+		out->runtimes[out->nruntimes++].reason = vm_reason;
+	}
 	int rc = brink_store_tenant_count(ctl->st, &out->tenants, err);
 	pthread_mutex_unlock(&ctl->lock);
 	return rc;

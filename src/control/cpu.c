@@ -95,6 +95,8 @@ void control__cpu_rebalance(struct brink_control *ctl, const struct ctl_service 
 	for (size_t i = 0; i < n; i++) {
 		struct ctl_service *s;
 		HASH_FIND(hh, ctl->services, &changes[i].id, sizeof(uint64_t), s);
+		if (!s && control__vm_push_cpu(ctl, changes[i].id, changes[i].assigned))
+			continue;
 		if (!s || s == skip || !s->unit || !s->runtime->ops->set_cpu)
 			continue;
 		units[job.n] = s;

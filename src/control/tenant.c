@@ -84,6 +84,7 @@ int brink_control_unsubscribe(struct brink_control *ctl, const char *tenant_id,
 			control__service_unplace(ctl, s);
 			control__service_free(s);
 		}
+		control__vm_tenant_gone(ctl, tenant_id);
 		control__cpu_rebalance(ctl, NULL);
 		if (ctl->on_unsubscribe)
 			ctl->on_unsubscribe(ctl->on_unsubscribe_ctx, tenant_id);

@@ -75,6 +75,18 @@ static const struct cfg_key keys[] = {
 	NUM("models.max_bytes", CFG_INT, models_max_bytes, 1024, 268435456, "8388608", true),
 	NUM("models.check_timeout_ms", CFG_INT, models_check_timeout_ms, 100, 600000, "10000", true),
 	NUM("models.check_memory_mb", CFG_INT, models_check_memory_mb, 16, 65536, "256", true),
+	/* VMs: overlays and seeds go to <data_dir>/vms */
+	STR("vm.uri", vm_uri, "qemu:///system", false),
+	STR("vm.images_dir", vm_images_dir, "/var/lib/brink/images", false),
+	STR("vm.network", vm_network, "default", false),
+	STR("vm.virt_type", vm_virt_type, "", false),
+	STR("usb.sysfs_root", usb_sysfs_root, "/sys/bus/usb/devices", false),
+	/* GraphQL and the console's sessions (docs/graphql.md) */
+	STR("admin.tenant", admin_tenant, "", false),
+	NUM("graphql.max_depth", CFG_INT, graphql_max_depth, 1, 100, "12", true),
+	NUM("graphql.max_cost", CFG_INT, graphql_max_cost, 10, 100000000, "20000", true),
+	NUM("api.session_ttl", CFG_INT, api_session_ttl, 60, 2592000, "43200", true),
+	NUM("api.sessions_max", CFG_INT, api_sessions_max, 1, 1000000, "4096", false),
 };
 
 static const struct cfg_key *find_key(const char *name)

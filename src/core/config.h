@@ -50,6 +50,17 @@ struct brink_config {
 	int models_max_bytes;        /* a model file larger is refused (413) */
 	int models_check_timeout_ms; /* the sandboxed check of an upload */
 	int models_check_memory_mb;
+	/* VMs (libvirt) and USB host devices */
+	char vm_uri[256];
+	char vm_images_dir[256];
+	char vm_network[128];
+	char vm_virt_type[16]; /* "": test for test:///, kvm with /dev/kvm, else qemu */
+	char usb_sysfs_root[256];
+	char admin_tenant[65]; /* the tenant (by name) that is brink's admin; "": none */
+	int graphql_max_depth;
+	int graphql_max_cost;
+	int api_session_ttl; /* seconds */
+	int api_sessions_max;
 };
 
 /* Sets every key to its default. */

@@ -53,5 +53,22 @@ const char *const store__migrations[] = {
 	/* 5: the thing key sealed under the gateway's master key (the DTLS PSK);
 	 * NULL for things made before it, until their key is rotated */
 	"ALTER TABLE things ADD COLUMN key_sealed BLOB;",
+	/* 6: VMs, the host's USB devices (ids kept per sysfs port), things on VMs */
+	"CREATE TABLE vms ("
+	"  id TEXT PRIMARY KEY,"
+	"  tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL, base TEXT NOT NULL, vcpu INTEGER NOT NULL,"
+	"  memory_mb INTEGER NOT NULL, user TEXT NOT NULL, cpu_min REAL NOT NULL,"
+	"  cpu_max REAL NOT NULL, uuid TEXT NOT NULL, desired INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL, created INTEGER NOT NULL,"
+	"  UNIQUE (tenant_id, name));"
+	"CREATE TABLE hostdevs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, port TEXT NOT NULL UNIQUE,"
+	"  bus TEXT NOT NULL, device TEXT NOT NULL, vendor TEXT NOT NULL, product TEXT NOT NULL,"
+	"  info TEXT NOT NULL, vm_id TEXT REFERENCES vms(id) ON DELETE SET NULL);"
+	"CREATE TABLE thing_vms ("
+	"  thing_id TEXT PRIMARY KEY REFERENCES things(id) ON DELETE CASCADE,"
+	"  vm_id TEXT NOT NULL REFERENCES vms(id) ON DELETE CASCADE);"
+	"CREATE INDEX thing_vms_vm ON thing_vms(vm_id);",
 	NULL,
 };

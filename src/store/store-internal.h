@@ -42,6 +42,8 @@ enum store_stmt {
 	ST_THING_SET_SEALED,
 	ST_THING_REKEY,
 	ST_THING_BY_NAMES,
+	ST_TENANT_BY_NAME, /* tenant_lookup.c */
+	ST_TENANT_LIST,
 	ST__COUNT,
 };
 
@@ -50,6 +52,7 @@ struct brink_store {
 	sqlite3_stmt *stmt[ST__COUNT];
 	int version;
 	int64_t seq; /* creation order for things and services */
+	sqlite3_stmt *vm_stmt[16]; /* vm.c's statements, prepared on first use */
 };
 
 /* Reports the database's last error as *err (CONFLICT for constraint errors). */
@@ -62,5 +65,8 @@ int store__exec(struct brink_store *st, enum store_stmt which, struct brink_erro
 /* Service row codec (service.c). */
 int store__service_bind(sqlite3_stmt *s, const struct brink_service_rec *rec);
 int store__service_read(sqlite3_stmt *s, struct brink_service_rec *rec);
+
+/* vm.c: finalizes its statements (brink_store_close). */
+void store__vm_close(struct brink_store *st);
 
 #endif

@@ -16,6 +16,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 			     " JOIN tenants t ON t.id = k.tenant_id WHERE k.hash = ?1",
 	[ST_TENANT_DELETE] = "DELETE FROM tenants WHERE id = ?1",
 	[ST_TENANT_COUNT] = "SELECT count(*) FROM tenants",
+	[ST_TENANT_BY_NAME] = "SELECT id, name, pw_hash, created FROM tenants WHERE name = ?1",
+	[ST_TENANT_LIST] = "SELECT id, name, pw_hash, created FROM tenants ORDER BY created, name",
 	[ST_THING_INSERT] = "INSERT INTO things(id, tenant_id, name, info, key_hash, created, seq)"
 			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_THING_GET] = "SELECT id, tenant_id, name, info, created, last_seen FROM things"
@@ -180,6 +182,7 @@ void brink_store_close(struct brink_store *st)
 		return;
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	store__vm_close(st);
 	sqlite3_close(st->db);
 	free(st);
 }

@@ -40,6 +40,13 @@ int brink_store_tenant_set_key(struct brink_store *st, const char *id,
 			       const uint8_t key_hash[BRINK_KEY_HASH_LEN], struct brink_error **err);
 int brink_store_tenant_delete(struct brink_store *st, const char *id, struct brink_error **err);
 int brink_store_tenant_count(struct brink_store *st, int64_t *out, struct brink_error **err);
+/* tenant_lookup.c: by_name gives NOT_FOUND for an unknown name; list calls
+ * cb for every tenant (creation order), stopping at a non-zero return. */
+int brink_store_tenant_by_name(struct brink_store *st, const char *name, struct brink_tenant *out,
+			       struct brink_error **err);
+int brink_store_tenant_list(struct brink_store *st,
+			    int (*cb)(void *ctx, const struct brink_tenant *t), void *ctx,
+			    struct brink_error **err);
 
 /* Things, always scoped by tenant: another tenant's id is NOT_FOUND. */
 int brink_store_thing_insert(struct brink_store *st, const struct brink_thing *t,
