@@ -10,6 +10,10 @@ ifeq ($(SAN),1)
 BUILD ?= build/san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT = -O1
+# ASan intercepts crypt_r, xdr_* (libvirt's RPC, libtirpc) and more, and looks
+# the real functions up at start: the VM plugin's libraries must be loaded
+# then, not later with the plugin, so sanitizer builds link them in.
+SAN_LIBS = $(VM_LIBS)
 else
 BUILD ?= build
 SANFLAGS =
@@ -83,7 +87,7 @@ $(BUILD)/%.a:
 
 # -rdynamic: the VM plugin uses brinkd's errors and logging.
 $(BUILD)/brinkd: $(call obj,src/core/main.c) $(BUILD)/libdaemon.a $(BUILD)/libcommon.a
-	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS) $(SAN_LIBS)
 # brink-worker needs only libc; linked statically it starts ~0.25 ms sooner
 # (no dynamic loading: bench-sandbox.sh). Sanitizer builds stay dynamic.
 $(BUILD)/brink-worker: $(call obj,src/worker/main.c) $(BUILD)/libworker.a $(BUILD)/libcommon.a

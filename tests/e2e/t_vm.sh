@@ -23,7 +23,9 @@ KEY=$ALICE
 
 api GET /v1/system
 check "libvirt is not loaded before the first VM request" test "$(jqb .runtimes.libvirt)" = unavailable
-check "so an idle brinkd stays small" test "$(awk '/VmRSS/ {print $2}' "/proc/$BRINKD_PID/status")" -lt 12000
+case "$BUILD" in *san*) ;; *) # ASan's shadow memory makes any RSS large
+	check "so an idle brinkd stays small" test "$(awk '/VmRSS/ {print $2}' "/proc/$BRINKD_PID/status")" -lt 12000 ;;
+esac
 api POST /v1/vms '{"name":"tfm_example","base":"ubuntu18.qcow2","config":{"user":"semedi","password":"hola"}}'
 expect_status 201 "createVm"
 api GET /v1/system
