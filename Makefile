@@ -10,6 +10,10 @@ ifeq ($(SAN),1)
 BUILD ?= build/san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT = -O1
+# ASan intercepts crypt_r, xdr_* (libvirt's RPC, libtirpc) and more, and looks
+# the real functions up at start: the VM plugin's libraries must be loaded
+# then, not later with the plugin, so sanitizer builds link them in.
+SAN_LIBS = $(VM_LIBS)
 else
 BUILD ?= build
 SANFLAGS =
@@ -20,8 +24,6 @@ endif
 # libcoap's GnuTLS flavour and GnuTLS's SHA-1 (WebSocket handshake): GnuTLS is
 # loaded by libmicrohttpd anyway, where OpenSSL would add ~3 MB of RSS.
 PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor libcoap-3-gnutls gnutls libmosquitto
-# VMs: libvirt's C API, libxml2's writer for domain XML, crypt(3) for cloud-init passwords.
-PKGS += libvirt libxml-2.0 libcrypt
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -44,6 +46,14 @@ ENGINE_CFLAGS = -I/usr/include/hdf5/serial
 ENGINE_LIBS = $(HDF5_DIR)/libhdf5_hl.a $(HDF5_DIR)/libhdf5.a $(OPENBLAS_DIR)/libopenblas.a \
 	-l:libjansson.a -lsz -laec -lz -ldl -lpthread -lm
 CFLAGS += $(ENGINE_CFLAGS)
+# VMs: libvirt's C API, libxml2's writer for domain XML and crypt(3) for cloud-init
+# passwords live in a plugin, brink-libvirt.so, that brinkd loads when it needs VMs
+# (linked in they would add ~12 MB to every brinkd's RSS: src/runtime/libvirt.h).
+VM_PKGS = libvirt libxml-2.0 libcrypt
+VM_CFLAGS := $(shell pkg-config --cflags $(VM_PKGS) 2>/dev/null)
+VM_LIBS := $(shell pkg-config --libs $(VM_PKGS) 2>/dev/null)
+VM_SRC := $(wildcard src/vm/*.c)
+VM_PLUGIN := $(BUILD)/brink-libvirt.so
 
 COMMON_SRC := $(wildcard src/common/*.c)
 DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c src/ingest/*.c \
@@ -65,7 +75,7 @@ CLI_LIB_OBJ := $(call obj,$(filter-out $(MAINS),$(CLI_SRC)))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-BINS := $(BUILD)/brinkd $(BUILD)/brink $(BUILD)/brink-worker $(BUILD)/brink-mqtt-auth.so
+BINS := $(BUILD)/brinkd $(BUILD)/brink $(BUILD)/brink-worker $(BUILD)/brink-mqtt-auth.so $(VM_PLUGIN)
 
 .PHONY: all deps test unit e2e fuzz bench run clean print-engine-libs
 all: $(BINS)
@@ -73,6 +83,13 @@ all: $(BINS)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(VM_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+$(VM_PLUGIN): $(patsubst %.c,$(BUILD)/pic/%.o,$(VM_SRC))
+	$(CC) $(LDFLAGS) -shared -o $@ $^ $(VM_LIBS) $(shell pkg-config --libs jansson)
 
 $(BUILD)/libcommon.a: $(COMMON_OBJ)
 $(BUILD)/libdaemon.a: $(DAEMON_LIB_OBJ)
@@ -82,8 +99,9 @@ $(BUILD)/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# -rdynamic: the VM plugin uses brinkd's errors and logging.
 $(BUILD)/brinkd: $(call obj,src/core/main.c) $(BUILD)/libdaemon.a $(BUILD)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS) $(SAN_LIBS)
 # brink-worker needs only libc; linked statically it starts ~0.25 ms sooner
 # (no dynamic loading: bench-sandbox.sh). Sanitizer builds stay dynamic.
 $(BUILD)/brink-worker: $(call obj,src/worker/main.c) $(BUILD)/libworker.a $(BUILD)/libcommon.a
@@ -101,7 +119,7 @@ $(BUILD)/brink-mqtt-auth.so: $(PLUGIN_SRC) src/mqtt/authproto.h
 # Every unit test links against all libraries; the linker takes what it uses.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libworker.a $(BUILD)/libcli.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDFLAGS) $(ENGINE_LIBS) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(VM_CFLAGS) -Itests/unit -o $@ $^ $(LDFLAGS) -rdynamic $(ENGINE_LIBS) $(LDLIBS) $(VM_LIBS) -lcmocka
 
 # the console's files are embedded in brinkd (.incbin in src/api/console.c)
 $(BUILD)/obj/src/api/console.o: $(wildcard src/api/console/*)
@@ -138,4 +156,4 @@ clean:
 print-engine-libs:
 	@echo $(ENGINE_LIBS)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

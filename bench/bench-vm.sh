@@ -9,13 +9,13 @@ set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 N=${VM_BENCH_N:-30}
-make -s "$BUILD/libdaemon.a" "$BUILD/libcommon.a"
+make -s "$BUILD/libdaemon.a" "$BUILD/libcommon.a" "$BUILD/brink-libvirt.so"
 mkdir -p "$BUILD/bench"
 # shellcheck disable=SC2046
 cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Werror=missing-prototypes -D_GNU_SOURCE \
 	-Iinclude -Isrc $(pkg-config --cflags libvirt libxml-2.0) bench/vm_bench.c \
 	"$BUILD/libdaemon.a" "$BUILD/libcommon.a" \
-	$(pkg-config --libs $(sed -n 's/^PKGS +\?= //p' Makefile)) -lpthread -lm \
+	-rdynamic $(pkg-config --libs $(sed -n 's/^\(VM_\)\?PKGS +\?= //p' Makefile)) -lpthread -lm \
 	-o "$BUILD/bench/vm_bench"
 DIR=$(mktemp -d /tmp/brink-bench-vm.XXXXXX)
 trap 'rm -rf "$DIR"' EXIT

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "control/vm.h"
-#include "runtime/libvirt-internal.h"
+#include "runtime/libvirt.h"
 
 static double now_us(void)
 {

@@ -66,6 +66,7 @@ extern const struct cli_cmd cli__system_cmd;
 extern const struct cli_cmd cli__sensor_cmd;
 extern const struct cli_cmd cli__stream_cmd;
 extern const struct cli_cmd cli__model_cmd;
+extern const struct cli_cmd cli__vm_cmd;
 
 /* ---- stream.c: TCP to brinkd's host (also used by sensor.c) ---- */
 

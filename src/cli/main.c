@@ -17,7 +17,7 @@ static const struct cli_cmd help_cmd = {
 static const struct cli_cmd *const commands[] = {
 	&cli__register_cmd, &cli__key_cmd,    &cli__thing_cmd,       &cli__service_cmd,
 	&cli__sensor_cmd,   &cli__stream_cmd, &cli__unsubscribe_cmd, &cli__system_cmd,
-	&cli__model_cmd,    &help_cmd,        NULL,
+	&cli__model_cmd,    &cli__vm_cmd,     &help_cmd,            NULL,
 };
 
 static int run_help(struct cli_ctx *ctx, int argc, char **argv)

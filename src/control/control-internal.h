@@ -97,6 +97,9 @@ void control__vm_start(struct brink_control *ctl);
 void control__vm_free(struct brink_control *ctl);
 /* Pushes an allocator assignment to VM `key`; false when no VM has that key. */
 bool control__vm_push_cpu(struct brink_control *ctl, uint64_t key, double cores);
+/* Whether libvirt is connected, without trying (for /v1/system); *reason
+ * why not, borrowed. Called with the lock held. */
+bool control__vm_connected(struct brink_control *ctl, const char **reason);
 /* Removes every VM of a tenant whose rows are already deleted. */
 void control__vm_tenant_gone(struct brink_control *ctl, const char *tenant_id);
 

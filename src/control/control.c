@@ -231,11 +231,10 @@ int brink_control_system(struct brink_control *ctl, struct brink_system *out,
 	}
 	out->nruntimes = ctl->nruntimes;
 	if (out->nruntimes < BRINK_ARRAY_SIZE(out->runtimes)) {
-		static __thread char vm_reason[256]; /* the caller reads it after the lock */
 		out->runtimes[out->nruntimes].name = "libvirt";
 		out->runtimes[out->nruntimes].available =
-			brink_control_vm_available(ctl, vm_reason, sizeof(vm_reason));
-		out->runtimes[out->nruntimes++].reason = vm_reason;
+			control__vm_connected(ctl, &out->runtimes[out->nruntimes].reason);
+		out->nruntimes++;
 	}
 	int rc = brink_store_tenant_count(ctl->st, &out->tenants, err);
 	pthread_mutex_unlock(&ctl->lock);

@@ -16,8 +16,9 @@ struct ctl_vm {
 };
 
 struct ctl_vmplane {
-	struct brink_vmrt *rt; /* NULL: libvirt unavailable */
-	char reason[256];
+	struct brink_vmrt *rt; /* NULL: not connected (yet, or libvirt unavailable) */
+	char reason[256];      /* why not, "" before the first attempt */
+	int64_t tried_ms;      /* the last failed attempt to connect */
 	char usb_root[256];
 	struct ctl_vm *vms;
 };
@@ -27,7 +28,10 @@ struct ctl_vm *control__vm_find(struct brink_control *ctl, const char *tenant_id
 				const char *vm_id);
 /* NOT_FOUND error for vm_id. */
 int control__vm_not_found(struct brink_error **err, const char *vm_id);
-/* UNAVAILABLE unless libvirt is there. */
+/* Connects to libvirt (loading the plugin) unless connected; a failed
+ * attempt is not repeated for 5 s. 0 or -1 (the reason in vmp->reason). */
+int control__vm_connect(struct brink_control *ctl);
+/* UNAVAILABLE unless libvirt is there (connecting if need be). */
 int control__vm_need_rt(struct brink_control *ctl, struct brink_error **err);
 /* (Re)defines the VM's domain from its record (devices included). */
 int control__vm_define(struct brink_control *ctl, struct ctl_vm *cv, struct brink_error **err);

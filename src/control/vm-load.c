@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "brink/log.h"
 #include "control/vm-internal.h"
@@ -26,6 +27,24 @@ void control__vm_init(struct brink_control *ctl)
 	}
 	ctl->vmp = p;
 	snprintf(p->usb_root, sizeof(p->usb_root), "%s", ctl->cfg.usb_sysfs_root);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* libvirt is connected on first need, not at start: an idle brinkd without
+ * VMs never loads it (see runtime/libvirt.h). */
+int control__vm_connect(struct brink_control *ctl)
+{
+	struct ctl_vmplane *p = ctl->vmp;
+	if (p->rt)
+		return 0;
+	if (p->tried_ms && mono_ms() - p->tried_ms < 5000)
+		return -1;
 	char vms_dir[PATH_MAX], real[PATH_MAX];
 	brink_id instance;
 	instance_of(realpath(ctl->cfg.data_dir, real) ? real : ctl->cfg.data_dir, instance);
@@ -41,9 +60,12 @@ void control__vm_init(struct brink_control *ctl)
 		log_warn("runtime libvirt unavailable: %s", err->msg);
 		brink_error_free(&err);
 		p->rt = NULL;
-	} else {
-		log_info("runtime libvirt ready (%s)", ctl->cfg.vm_uri);
+		p->tried_ms = mono_ms();
+		return -1;
 	}
+	p->reason[0] = '\0';
+	log_info("runtime libvirt ready (%s)", ctl->cfg.vm_uri);
+	return 0;
 }
 
 void control__vm_free(struct brink_control *ctl)
@@ -147,7 +169,7 @@ void control__vm_start(struct brink_control *ctl)
 		log_error("loading VMs: %s", err ? err->msg : "out of memory");
 		brink_error_free(&err);
 	}
-	if (ctl->vmp->rt) {
+	if (ctl->vmp->vms && control__vm_connect(ctl) == 0) {
 		for (struct ctl_vm *cv = ctl->vmp->vms; cv; cv = cv->hh.next)
 			adopt(ctl, cv);
 		if (brink_vmrt_list_ids(ctl->vmp->rt, reap_one, ctl, &err) < 0)

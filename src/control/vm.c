@@ -39,17 +39,26 @@ int control__vm_not_found(struct brink_error **err, const char *vm_id)
 
 int control__vm_need_rt(struct brink_control *ctl, struct brink_error **err)
 {
-	if (ctl->vmp->rt)
+	if (control__vm_connect(ctl) == 0)
 		return 0;
 	return brink_error_make(err, BRINK_E_UNAVAILABLE, "VMs are unavailable: %s",
 				ctl->vmp->reason);
 }
 
+bool control__vm_connected(struct brink_control *ctl, const char **reason)
+{
+	*reason = ctl->vmp->rt ? "" : ctl->vmp->reason[0] ? ctl->vmp->reason
+							   : "connects on the first VM request";
+	return ctl->vmp->rt != NULL;
+}
+
 bool brink_control_vm_available(struct brink_control *ctl, char *reason, size_t reason_len)
 {
-	/* rt and reason are set once by control__vm_init: no lock needed */
-	snprintf(reason, reason_len, "%s", ctl->vmp->rt ? "" : ctl->vmp->reason);
-	return ctl->vmp->rt != NULL;
+	pthread_mutex_lock(&ctl->lock);
+	bool up = control__vm_connect(ctl) == 0;
+	snprintf(reason, reason_len, "%s", up ? "" : ctl->vmp->reason);
+	pthread_mutex_unlock(&ctl->lock);
+	return up;
 }
 
 /* The CPU share: admitted while the VM runs. */
@@ -100,8 +109,10 @@ bool control__vm_push_cpu(struct brink_control *ctl, uint64_t key, double cores)
 
 void control__vm_refresh(struct brink_control *ctl, struct ctl_vm *cv)
 {
-	struct brink_vmrt *rt = ctl->vmp->rt;
 	cv->refreshed_ms = now_ms();
+	if (!ctl->vmp->rt)
+		control__vm_connect(ctl); /* libvirt may be back */
+	struct brink_vmrt *rt = ctl->vmp->rt;
 	cv->vm.state = rt ? brink_vmrt_state(rt, cv->vm.uuid) : BRINK_VM_UNKNOWN;
 	if (cv->vm.state != BRINK_VM_RUNNING) {
 		cv->vm.ip[0] = '\0';

@@ -196,7 +196,10 @@ int brink_control_thing_vm(struct brink_control *ctl, const char *tenant_id, con
 			   brink_id vm_id_out, char *server_uri, size_t server_uri_len,
 			   struct brink_error **err);
 
-/* Whether VMs can be run, and why not ("" when they can). */
+/* Whether VMs can be run, and why not ("" when they can). libvirt is
+ * connected on the first VM request (or at start when VMs are stored), not
+ * before, so an idle brinkd does not load it: this call connects if need be
+ * (a failed attempt is retried after 5 s at the earliest). */
 bool brink_control_vm_available(struct brink_control *ctl, char *reason, size_t reason_len);
 
 #endif

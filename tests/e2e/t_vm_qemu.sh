@@ -22,6 +22,10 @@ if ! "${VIRSH[@]}" uri >/dev/null 2>&1; then
 fi
 stop_daemons() {
 	local f
+	if [ -n "${DOM:-}" ] && [ ${#STARTED[@]} -gt 0 ]; then # a failed run leaves no guest behind
+		"${VIRSH[@]}" destroy "$DOM" >/dev/null 2>&1
+		"${VIRSH[@]}" undefine "$DOM" >/dev/null 2>&1
+	fi
 	for f in "${STARTED[@]}"; do [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
 	STARTED=()
 }

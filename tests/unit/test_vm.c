@@ -20,8 +20,8 @@
 #include <cmocka.h>
 
 #include "control/vm.h"
+#include "runtime/libvirt.h"
 #include "store/store-vm.h"
-#include "runtime/libvirt-internal.h"
 #include "runtime/usb.h"
 
 struct fixture {
@@ -222,7 +222,7 @@ static void power_cycle(void **state)
 	strcpy(p[1].field, VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD);
 	strcpy(p[2].field, VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA);
 	strcpy(p[3].field, VIR_DOMAIN_SCHEDULER_WEIGHT);
-	vmrt__fill_sched(p, 4, 1.5);
+	brink_vmrt_fill_sched(p, 4, 1.5);
 	assert_int_equal(p[0].value.ul, 1536);
 	assert_int_equal(p[1].value.ul, 100000);
 	assert_int_equal(p[2].value.l, 150000);
@@ -297,14 +297,14 @@ static void update_vcpu_memory(void **state)
 static void state_mapping(void **state)
 {
 	(void)state;
-	assert_int_equal(vmrt__map_state(VIR_DOMAIN_RUNNING), BRINK_VM_RUNNING);
-	assert_int_equal(vmrt__map_state(VIR_DOMAIN_BLOCKED), BRINK_VM_RUNNING);
-	assert_int_equal(vmrt__map_state(VIR_DOMAIN_PAUSED), BRINK_VM_PAUSED);
-	assert_int_equal(vmrt__map_state(VIR_DOMAIN_PMSUSPENDED), BRINK_VM_PAUSED);
-	assert_int_equal(vmrt__map_state(VIR_DOMAIN_SHUTDOWN), BRINK_VM_SHUTDOWN);
-	assert_int_equal(vmrt__map_state(VIR_DOMAIN_SHUTOFF), BRINK_VM_POWEROFF);
-	assert_int_equal(vmrt__map_state(VIR_DOMAIN_CRASHED), BRINK_VM_CRASHED);
-	assert_int_equal(vmrt__map_state(VIR_DOMAIN_NOSTATE), BRINK_VM_UNKNOWN);
+	assert_int_equal(brink_vmrt_map_state(VIR_DOMAIN_RUNNING), BRINK_VM_RUNNING);
+	assert_int_equal(brink_vmrt_map_state(VIR_DOMAIN_BLOCKED), BRINK_VM_RUNNING);
+	assert_int_equal(brink_vmrt_map_state(VIR_DOMAIN_PAUSED), BRINK_VM_PAUSED);
+	assert_int_equal(brink_vmrt_map_state(VIR_DOMAIN_PMSUSPENDED), BRINK_VM_PAUSED);
+	assert_int_equal(brink_vmrt_map_state(VIR_DOMAIN_SHUTDOWN), BRINK_VM_SHUTDOWN);
+	assert_int_equal(brink_vmrt_map_state(VIR_DOMAIN_SHUTOFF), BRINK_VM_POWEROFF);
+	assert_int_equal(brink_vmrt_map_state(VIR_DOMAIN_CRASHED), BRINK_VM_CRASHED);
+	assert_int_equal(brink_vmrt_map_state(VIR_DOMAIN_NOSTATE), BRINK_VM_UNKNOWN);
 	assert_string_equal(brink_vm_state_name(BRINK_VM_POWEROFF), "POWEROFF");
 	assert_string_equal(brink_vm_state_name(BRINK_VM_RUNNING), "RUNNING");
 	assert_string_equal(brink_vm_state_name((enum brink_vm_state)99), "UNKNOWN");

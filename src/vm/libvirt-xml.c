@@ -9,7 +9,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "runtime/libvirt-internal.h"
+#include "vm/libvirt-internal.h"
 
 typedef xmlTextWriterPtr W;
 
@@ -87,7 +87,7 @@ static int hostdev_doc(W w, const void *arg)
 	return hostdev(w, arg);
 }
 
-char *brink_vmrt_hostdev_xml(const struct brink_hostdev *dev)
+char *vmrt_impl_hostdev_xml(const struct brink_hostdev *dev)
 {
 	return write_doc(hostdev_doc, dev);
 }
@@ -193,7 +193,7 @@ static int domain_doc(W w, const void *arg)
 	return end(w);
 }
 
-char *brink_vmrt_domain_xml(const struct brink_vmrt_domain *d, const char *virt_type,
+char *vmrt_impl_domain_xml(const struct brink_vmrt_domain *d, const char *virt_type,
 			    const char *overlay, const char *seed, const char *network)
 {
 	struct domain_args a = {d, virt_type, overlay, seed, network ? network : ""};
@@ -211,7 +211,7 @@ static bool id_attr(xmlNodePtr node, const char *name, brink_id out)
 	return ok;
 }
 
-enum brink_vmrt_meta_status brink_vmrt_metadata_parse(const char *xml, size_t len,
+enum brink_vmrt_meta_status vmrt_impl_metadata_parse(const char *xml, size_t len,
 							brink_id id_out, brink_id instance_out)
 {
 	id_out[0] = instance_out[0] = '\0';

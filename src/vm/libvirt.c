@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "brink/log.h"
-#include "runtime/libvirt-internal.h"
+#include "vm/libvirt-internal.h"
 
 #define DOMAIN_PREFIX "brink-"
 
@@ -55,7 +55,7 @@ static const char *auto_virt_type(const char *uri)
 	return "qemu";
 }
 
-int brink_vmrt_open(const struct brink_vmrt_config *cfg, struct brink_vmrt **out,
+int vmrt_impl_open(const struct brink_vmrt_config *cfg, struct brink_vmrt **out,
 		    struct brink_error **err)
 {
 	pthread_once(&quiet_once, quiet_init);
@@ -88,7 +88,7 @@ int brink_vmrt_open(const struct brink_vmrt_config *cfg, struct brink_vmrt **out
 	return 0;
 }
 
-void brink_vmrt_close(struct brink_vmrt *rt)
+void vmrt_impl_close(struct brink_vmrt *rt)
 {
 	if (!rt)
 		return;
@@ -107,20 +107,20 @@ static virDomainPtr lookup(struct brink_vmrt *rt, const char *uuid, struct brink
 	return d;
 }
 
-void brink_vmrt_overlay_path(struct brink_vmrt *rt, const char *id, char *out, size_t len)
+void vmrt_impl_overlay_path(struct brink_vmrt *rt, const char *id, char *out, size_t len)
 {
 	snprintf(out, len, "%s/%s.qcow2", rt->vms_dir, id);
 }
 
-int brink_vmrt_define(struct brink_vmrt *rt, const struct brink_vmrt_domain *d,
+int vmrt_impl_define(struct brink_vmrt *rt, const struct brink_vmrt_domain *d,
 		      char uuid_out[37], struct brink_error **err)
 {
 	char overlay[PATH_MAX], seed[PATH_MAX];
-	brink_vmrt_overlay_path(rt, d->id, overlay, sizeof(overlay));
+	vmrt_impl_overlay_path(rt, d->id, overlay, sizeof(overlay));
 	vmrt__seed_path(rt, d->id, seed, sizeof(seed));
 	struct brink_vmrt_domain mine = *d;
 	mine.instance = rt->instance;
-	char *xml = brink_vmrt_domain_xml(&mine, rt->virt_type, overlay, seed, rt->network);
+	char *xml = vmrt_impl_domain_xml(&mine, rt->virt_type, overlay, seed, rt->network);
 	if (!xml)
 		return brink_error_make(err, BRINK_E_INTERNAL, "writing the domain XML: out of memory");
 	virDomainPtr dom = virDomainDefineXML(rt->conn, xml);
@@ -134,7 +134,7 @@ int brink_vmrt_define(struct brink_vmrt *rt, const struct brink_vmrt_domain *d,
 	return rc < 0 ? -1 : 0;
 }
 
-int brink_vmrt_undefine(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
+int vmrt_impl_undefine(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
 {
 	virDomainPtr dom = lookup(rt, uuid, err);
 	if (!dom)
@@ -153,7 +153,7 @@ int brink_vmrt_undefine(struct brink_vmrt *rt, const char *uuid, struct brink_er
 	return rc < 0 ? -1 : 0;
 }
 
-bool brink_vmrt_exists(struct brink_vmrt *rt, const char *uuid)
+bool vmrt_impl_exists(struct brink_vmrt *rt, const char *uuid)
 {
 	virDomainPtr dom = lookup(rt, uuid, NULL);
 	if (dom)
@@ -174,17 +174,17 @@ static int with_domain(struct brink_vmrt *rt, const char *uuid, int (*op)(virDom
 	return rc < 0 ? -1 : 0;
 }
 
-int brink_vmrt_start(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
+int vmrt_impl_start(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
 {
 	return with_domain(rt, uuid, virDomainCreate, "starting the domain", err);
 }
 
-int brink_vmrt_shutdown(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
+int vmrt_impl_shutdown(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
 {
 	return with_domain(rt, uuid, virDomainShutdown, "shutting the domain down (ACPI)", err);
 }
 
-int brink_vmrt_force_off(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
+int vmrt_impl_force_off(struct brink_vmrt *rt, const char *uuid, struct brink_error **err)
 {
 	return with_domain(rt, uuid, virDomainDestroy, "turning the domain off", err);
 }
@@ -209,7 +209,7 @@ enum brink_vm_state vmrt__map_state(int st)
 	}
 }
 
-enum brink_vm_state brink_vmrt_state(struct brink_vmrt *rt, const char *uuid)
+enum brink_vm_state vmrt_impl_state(struct brink_vmrt *rt, const char *uuid)
 {
 	virDomainPtr dom = lookup(rt, uuid, NULL);
 	int st = -1, reason;
@@ -231,7 +231,7 @@ static void pick_address(virDomainInterfacePtr *ifs, int n, char *ip, size_t len
 					snprintf(ip, len, "%s", ifs[i]->addrs[j].addr);
 }
 
-int brink_vmrt_ip(struct brink_vmrt *rt, const char *uuid, char *ip, size_t len,
+int vmrt_impl_ip(struct brink_vmrt *rt, const char *uuid, char *ip, size_t len,
 		  struct brink_error **err)
 {
 	virDomainPtr dom = lookup(rt, uuid, err);
@@ -253,8 +253,9 @@ int brink_vmrt_ip(struct brink_vmrt *rt, const char *uuid, char *ip, size_t len,
 	return 0;
 }
 
-void vmrt__fill_sched(virTypedParameterPtr p, int n, double cores)
+void vmrt__fill_sched(void *params, int n, double cores)
 {
+	virTypedParameterPtr p = params;
 	const unsigned long long period = 100000; /* µs */
 	for (int i = 0; i < n; i++) {
 		if (!strcmp(p[i].field, VIR_DOMAIN_SCHEDULER_CPU_SHARES))
@@ -268,7 +269,7 @@ void vmrt__fill_sched(virTypedParameterPtr p, int n, double cores)
 	}
 }
 
-int brink_vmrt_set_cpu(struct brink_vmrt *rt, const char *uuid, double cores,
+int vmrt_impl_set_cpu(struct brink_vmrt *rt, const char *uuid, double cores,
 		       struct brink_error **err)
 {
 	virDomainPtr dom = lookup(rt, uuid, err);
@@ -294,13 +295,13 @@ out:
 	return rc < 0 ? -1 : 0;
 }
 
-int brink_vmrt_hostdev_live(struct brink_vmrt *rt, const char *uuid,
+int vmrt_impl_hostdev_live(struct brink_vmrt *rt, const char *uuid,
 			    const struct brink_hostdev *dev, bool attach, struct brink_error **err)
 {
 	virDomainPtr dom = lookup(rt, uuid, err);
 	if (!dom)
 		return -1;
-	char *xml = brink_vmrt_hostdev_xml(dev);
+	char *xml = vmrt_impl_hostdev_xml(dev);
 	int rc = -1;
 	if (!xml)
 		rc = brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
@@ -322,14 +323,14 @@ static bool ours(struct brink_vmrt *rt, virDomainPtr dom, brink_id id)
 	char *meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, BRINK_VMRT_XMLNS,
 					  VIR_DOMAIN_AFFECT_CONFIG);
 	bool yes = meta &&
-		   brink_vmrt_metadata_parse(meta, strlen(meta), id, instance) ==
+		   vmrt_impl_metadata_parse(meta, strlen(meta), id, instance) ==
 			   BRINK_VMRT_META_OK &&
 		   !strcmp(instance, rt->instance);
 	free(meta);
 	return yes;
 }
 
-int brink_vmrt_list_ids(struct brink_vmrt *rt,
+int vmrt_impl_list_ids(struct brink_vmrt *rt,
 			void (*cb)(void *ctx, const char *id, const char *uuid), void *ctx,
 			struct brink_error **err)
 {

@@ -26,24 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/libvirt-internal.h"
+#include "vm/libvirt-internal.h"
 
 extern char **environ;
-
-bool brink_vmrt_base_valid(const char *base)
-{
-	size_t n = base ? strlen(base) : 0;
-	if (n == 0 || n > BRINK_IMAGE_MAX || base[0] == '.' || strstr(base, ".."))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = base[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '.' || c == '_' || c == '-' || c == '+';
-		if (!ok)
-			return false;
-	}
-	return true;
-}
 
 void vmrt__seed_path(struct brink_vmrt *rt, const char *id, char *out, size_t len)
 {
@@ -96,7 +81,7 @@ static int make_overlay(struct brink_vmrt *rt, const char *id, const char *base,
 {
 	char base_path[PATH_MAX], overlay[PATH_MAX];
 	snprintf(base_path, sizeof(base_path), "%s/%s", rt->images_dir, base);
-	brink_vmrt_overlay_path(rt, id, overlay, sizeof(overlay));
+	vmrt_impl_overlay_path(rt, id, overlay, sizeof(overlay));
 	struct stat sb;
 	if (stat(base_path, &sb) < 0 || !S_ISREG(sb.st_mode))
 		return brink_error_make(err, BRINK_E_NOT_FOUND, "no base image named %s", base);
@@ -160,7 +145,7 @@ static char *with_header(json_t *doc, const char *header)
 	return out;
 }
 
-char *brink_vmrt_user_data(const struct brink_vmrt_seed *seed)
+char *vmrt_impl_user_data(const struct brink_vmrt_seed *seed)
 {
 	json_t *doc = json_object();
 	json_t *users = json_array();
@@ -182,7 +167,7 @@ fail_doc:
 	return NULL;
 }
 
-char *brink_vmrt_meta_data(const char *id, const struct brink_vmrt_seed *seed)
+char *vmrt_impl_meta_data(const char *id, const struct brink_vmrt_seed *seed)
 {
 	char instance[64];
 	snprintf(instance, sizeof(instance), "brink-%s", id);
@@ -191,7 +176,7 @@ char *brink_vmrt_meta_data(const char *id, const struct brink_vmrt_seed *seed)
 			   "");
 }
 
-int brink_vmrt_password_hash(const char *password, char *out, size_t len,
+int vmrt_impl_password_hash(const char *password, char *out, size_t len,
 			     struct brink_error **err)
 {
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
@@ -219,7 +204,7 @@ static int make_seed(struct brink_vmrt *rt, const char *id, const struct brink_v
 	snprintf(ud, sizeof(ud), "%s/user-data", dir);
 	snprintf(md, sizeof(md), "%s/meta-data", dir);
 	vmrt__seed_path(rt, id, iso, sizeof(iso));
-	char *user_data = brink_vmrt_user_data(seed), *meta_data = brink_vmrt_meta_data(id, seed);
+	char *user_data = vmrt_impl_user_data(seed), *meta_data = vmrt_impl_meta_data(id, seed);
 	int rc = -1;
 	if (!user_data || !meta_data)
 		brink_error_make(err, BRINK_E_INTERNAL, "writing cloud-init data: out of memory");
@@ -240,7 +225,7 @@ static int make_seed(struct brink_vmrt *rt, const char *id, const struct brink_v
 	return rc;
 }
 
-int brink_vmrt_disks_create(struct brink_vmrt *rt, const char *id, const char *base,
+int vmrt_impl_disks_create(struct brink_vmrt *rt, const char *id, const char *base,
 			    const struct brink_vmrt_seed *seed, struct brink_error **err)
 {
 	if (!brink_vmrt_base_valid(base))
@@ -249,16 +234,16 @@ int brink_vmrt_disks_create(struct brink_vmrt *rt, const char *id, const char *b
 	if (make_overlay(rt, id, base, err) < 0)
 		return -1;
 	if (make_seed(rt, id, seed, err) < 0) {
-		brink_vmrt_disks_remove(rt, id);
+		vmrt_impl_disks_remove(rt, id);
 		return -1;
 	}
 	return 0;
 }
 
-void brink_vmrt_disks_remove(struct brink_vmrt *rt, const char *id)
+void vmrt_impl_disks_remove(struct brink_vmrt *rt, const char *id)
 {
 	char path[PATH_MAX];
-	brink_vmrt_overlay_path(rt, id, path, sizeof(path));
+	vmrt_impl_overlay_path(rt, id, path, sizeof(path));
 	unlink(path);
 	vmrt__seed_path(rt, id, path, sizeof(path));
 	unlink(path);
