@@ -215,6 +215,32 @@ static int check_started(const struct cli_reply *r)
 	return cli__fail(CLI_EAPI, "service %s failed: %s", id, why);
 }
 
+static bool is_pending(const struct cli_reply *r)
+{
+	const char *st = json_string_value(json_object_get(r->json, "state"));
+	return st && strcmp(st, "pending") == 0;
+}
+
+/* A service answered 202 pending (its image is being pulled): follows it
+ * until it is running or failed, printing each new progress line on stderr. */
+static int follow(struct cli_ctx *ctx, struct cli_reply *r)
+{
+	_cleanup_free_ char *id = cli__show_field(r->json, "id");
+	char last[512] = "";
+	int rc = CLI_OK;
+	while (rc == CLI_OK && is_pending(r)) {
+		const char *p = json_string_value(json_object_get(r->json, "progress"));
+		if (p && strcmp(p, last) != 0) {
+			snprintf(last, sizeof(last), "%s", p);
+			fprintf(stderr, "%s\n", last);
+		}
+		usleep(100 * 1000);
+		cli__reply_free(r);
+		rc = cli__call_id(ctx, "GET", "/v1/services", id, NULL, r);
+	}
+	return rc;
+}
+
 static int run_up(struct cli_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_json_ json_t *body = NULL;
@@ -222,6 +248,8 @@ static int run_up(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = cli__service_body(ctx, argc, argv, &body);
 	if (rc == CLI_OK)
 		rc = cli__call(ctx, "POST", "/v1/services", body, &r);
+	if (rc == CLI_OK && r.status == 202)
+		rc = follow(ctx, &r);
 	if (rc == CLI_OK)
 		rc = cli__output(ctx, &r, print_service);
 	return rc ? rc : check_started(&r);
@@ -301,6 +329,8 @@ static const struct cli_cmd up_cmd = {
 		"custom:\n"
 		"  --image REF       the container image\n"
 		"  --port P          a container port to publish (repeatable)\n"
+		"A custom service starts once its image is pulled: brink prints the pull's\n"
+		"progress on stderr and waits.\n"
 		"Exits with 1 when brinkd answers that the service failed to start.\n",
 	.flags = CLI_NEEDS_KEY,
 	.run = run_up,

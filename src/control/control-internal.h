@@ -20,6 +20,11 @@ struct ctl_service {
 	struct ctl_runtime *runtime; /* NULL: its runtime is not compiled in */
 	struct brink_unit *unit; /* non-NULL while placed */
 	struct brink_spec_cache cache;
+	/* while an image is prepared off the lock (prepare.c): the service is
+	 * pending and holds its CPU admission without a unit */
+	bool preparing;
+	unsigned prepare_gen;   /* a preparation answers only for its own generation */
+	char progress[160];     /* its last progress line */
 	UT_hash_handle hh;       /* iteration follows creation order */
 };
 
@@ -33,6 +38,9 @@ struct brink_control {
 	struct ctl_service *services; /* uthash by key */
 	struct brink_router *router;  /* NULL: no data plane (tests) */
 	int next_port;                /* where the stream port search starts */
+	pthread_cond_t changed;       /* a preparation ended (with lock) */
+	int preparing;                /* preparation threads running */
+	bool quitting;                /* brink_control_free waits for them */
 };
 
 /* secret.c: random ids and keys, key hashes, password hashes. */
@@ -63,5 +71,23 @@ int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 void control__service_unplace(struct brink_control *ctl, struct ctl_service *s);
 void control__service_free(struct ctl_service *s);
 void control__on_exit(void *ctx, uint64_t unit_id, const char *reason);
+/* What the runtime is told about a service's unit (borrows from s). */
+void control__unit_spec(struct brink_control *ctl, struct ctl_service *s,
+			struct brink_unit_spec *us);
+/* Calls cb with the service's detailed view (lock held). */
+void control__service_render(struct brink_control *ctl, struct ctl_service *s,
+			     brink_service_cb cb, void *ctx);
+void control__service_set_failed(struct ctl_service *s, const char *reason);
+int control__service_persist(struct brink_control *ctl, struct ctl_service *s,
+			     struct brink_error **err);
+
+/* prepare.c: a new service whose runtime has a prepare step (an image to
+ * pull) is answered pending at once; a thread prepares it without the lock,
+ * then places it under the lock (or fails it with the reason). */
+bool control__wants_prepare(const struct ctl_service *s);
+/* Starts the preparation; -1 when no thread could be started. */
+int control__prepare_start(struct brink_control *ctl, struct ctl_service *s);
+/* Waits (lock held) until no preparation runs; new ones are abandoned. */
+void control__prepare_drain(struct brink_control *ctl);
 
 #endif

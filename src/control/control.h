@@ -34,6 +34,9 @@ struct brink_service_view {
 	int pid;         /* the unit's main process, 0 if none */
 	double worker_cpu;
 	struct brink_spec_cache *cache;
+	const char *progress; /* pending: what its preparation does now ("" if nothing) */
+	bool has_usage;       /* the runtime reported usage (detail views only) */
+	uint64_t cpu_usage_ns, memory_bytes, net_rx_bytes, net_tx_bytes;
 };
 
 typedef void (*brink_service_cb)(void *ctx, const struct brink_service_view *v);
@@ -111,6 +114,14 @@ int brink_control_service_start(struct brink_control *ctl, const char *tenant_id
 				brink_service_cb cb, void *ctx, struct brink_error **err);
 int brink_control_service_delete(struct brink_control *ctl, const char *tenant_id, const char *id,
 				 struct brink_error **err);
+/* A service whose runtime must prepare first (kind custom on docker: the
+ * image pull) comes back from create in state pending, with its host ports
+ * already given; it becomes running or failed (with the reason) on its own.
+ * This waits until it is no longer pending or timeout_ms passed, then calls
+ * cb once with it as it is (still pending on timeout). NOT_FOUND as get. */
+int brink_control_service_wait(struct brink_control *ctl, const char *tenant_id, const char *id,
+			       unsigned timeout_ms, brink_service_cb cb, void *ctx,
+			       struct brink_error **err);
 
 /* Figures for /v1/system and /metrics. */
 int brink_control_system(struct brink_control *ctl, struct brink_system *out,

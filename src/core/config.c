@@ -55,6 +55,14 @@ static const struct cfg_key keys[] = {
 	STR("sandbox.worker", sandbox_worker, "", false),
 	STR("sandbox.cgroup_root", sandbox_cgroup_root, "", false),
 	NUM("sandbox.start_timeout_ms", CFG_INT, sandbox_start_timeout_ms, 10, 600000, "5000", true),
+	/* docker runtime: the engine's API socket, the network containers join,
+	 * how long a pull may take, what happens when a container exits */
+	STR("docker.socket", docker_socket, "/var/run/docker.sock", false),
+	STR("docker.network", docker_network, "bridge", false),
+	NUM("docker.pull_timeout_ms", CFG_INT, docker_pull_timeout_ms, 1000, 3600000, "600000", false),
+	NUM("docker.stop_timeout_s", CFG_INT, docker_stop_timeout_s, 0, 300, "2", false),
+	STR("docker.restart", docker_restart, "on-failure", false),
+	NUM("docker.restart_max", CFG_INT, docker_restart_max, 0, 1000, "3", false),
 };
 
 static const struct cfg_key *find_key(const char *name)

@@ -35,6 +35,13 @@ struct brink_config {
 	char sandbox_worker[256]; /* "": brink-worker beside brinkd */
 	char sandbox_cgroup_root[256];
 	int sandbox_start_timeout_ms;
+	/* docker runtime */
+	char docker_socket[256];
+	char docker_network[64];
+	int docker_pull_timeout_ms;
+	int docker_stop_timeout_s;
+	char docker_restart[16]; /* "no" | "on-failure" */
+	int docker_restart_max;
 };
 
 /* Sets every key to its default. */

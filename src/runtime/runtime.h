@@ -17,6 +17,7 @@
 #include "brink/error.h"
 
 struct brink_runtime; /* a driver's instance state, opaque */
+struct brink_config;  /* core/config.h */
 struct brink_unit;    /* one placed unit, owned by its driver, opaque */
 
 struct brink_runtime_config {
@@ -30,6 +31,8 @@ struct brink_runtime_config {
 	 * until the control plane calls stop() on it (which then only cleans up). */
 	void (*on_exit)(void *ctx, uint64_t unit_id, const char *reason);
 	void *ctx;
+	/* Every configuration key (core/config.h); a driver reads its own section. */
+	const struct brink_config *conf;
 };
 
 struct brink_unit_spec {
@@ -38,7 +41,17 @@ struct brink_unit_spec {
 	const char *kind;     /* "forward" | "analyze" | "custom" */
 	double cpu;           /* assigned cores at start (> 0) */
 	uint64_t memory_bytes;/* hard memory limit */
+	/* custom: the image and its published ports (container_ports[i] on
+	 * host_ports[i], bound on host_ip; "" = every address) */
+	const char *image;
+	size_t nports;
+	const int *container_ports, *host_ports;
+	const char *host_ip;
 };
+
+/* Told what a long preparation (an image pull) is doing: one short line per
+ * step. Returns nonzero to abandon the preparation. */
+typedef int (*brink_runtime_progress)(void *ctx, const char *line);
 
 /* What a driver can say about a running unit (for /v1/services/{id} and profiling). */
 struct brink_unit_info {
@@ -48,6 +61,7 @@ struct brink_unit_info {
 	double worker_cpu;     /* cores the worker last acknowledged (-1 if unknown) */
 	uint64_t cpu_usage_ns; /* CPU time used so far */
 	uint64_t memory_bytes; /* memory in use */
+	uint64_t net_rx_bytes, net_tx_bytes; /* 0 when the runtime cannot tell */
 };
 
 struct brink_runtime_ops {
@@ -87,6 +101,20 @@ struct brink_runtime_ops {
 	 * it) per message (include/brink/wire.h); -1 when the unit has none.
 	 * Borrowed: valid until stop(), so whoever polls it must stop first. */
 	int (*data_fd)(struct brink_runtime *rt, struct brink_unit *u);
+
+	/* Optional: makes what start() needs and may take long (pulls the image),
+	 * reporting through progress. Called without the control plane's lock,
+	 * from any thread; start() works without it (slower). */
+	int (*prepare)(struct brink_runtime *rt, const struct brink_unit_spec *spec,
+		       brink_runtime_progress progress, void *ctx, struct brink_error **err);
+
+	/* Optional: for drivers whose units outlive brinkd (containers). Called
+	 * after brinkd's start placed every service that should run, with their
+	 * ids: removes every unit of this brinkd not in keep[] (start() re-adopts
+	 * a unit it finds still running, so nothing is orphaned or duplicated).
+	 * Returns how many were removed, or -1. */
+	int (*reap_except)(struct brink_runtime *rt, const uint64_t *keep, size_t n,
+			   struct brink_error **err);
 };
 
 /* The NULL-terminated table of drivers compiled in. */

@@ -1,5 +1,5 @@
 #!/bin/bash
-# docker-env.sh up DIR | down DIR | env DIR
+# docker-env.sh up|down|env|stop-engine|start-engine|restart-engine DIR
 #
 # A Docker engine and a registry of the tests' own, apart from any system
 # engine: network namespace brinkdk<N> (10.213.N.2/30, the host at .1), a
@@ -56,7 +56,7 @@ network_up() {
 	ip -n $NS route add default via 10.213.$N.1
 }
 
-dockerd_up() {
+registry_up() {
 	cat >$D/registry.yml <<EOF
 version: 0.1
 log:
@@ -69,14 +69,18 @@ storage:
 http:
   addr: $REG
 EOF
+	setsid nsenter --net=/run/netns/$NS docker-registry serve $D/registry.yml \
+		>$D/registry.log 2>&1 </dev/null &
+	echo $! >$D/registry.pid
+}
+
+dockerd_up() {
 	echo "{}" >$D/daemon.json
 	cat >$D/start.sh <<EOS
 set -e
 mkdir -p $D/cg; mount --rbind /sys/fs/cgroup $D/cg
 umount -l /sys; mount -t sysfs sysfs /sys
 mount --rbind $D/cg /sys/fs/cgroup; umount -l $D/cg
-docker-registry serve $D/registry.yml >$D/registry.log 2>&1 &
-echo \$! >$D/registry.pid
 exec dockerd -H unix://$D/docker.sock --data-root $D/data --exec-root $D/exec \
   --pidfile $D/docker.pid --config-file $D/daemon.json --cgroup-parent /brinkdk$N \
   --bip 10.214.$N.1/24 --default-address-pool base=10.215.$N.0/24,size=28 \
@@ -108,9 +112,22 @@ up() {
 	[ -e /run/netns/$NS ] && down
 	mkdir -p $D
 	network_up
+	registry_up
 	dockerd_up
 	seed_registry
 	print_env >$D/env
+}
+
+# Stops the engine (SIGTERM, as a service manager would) and starts it again;
+# `stop-engine` only stops it.
+engine_stop() {
+	local p
+	p=$(cat $D/launcher.pid 2>/dev/null || true)
+	[ -n "$p" ] && ours "$p" || return 0
+	kill -TERM "$p"
+	for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	! ours "$p" || kill -KILL "$p"
+	rm -f $D/launcher.pid
 }
 
 ours() { grep -qa "$D" /proc/$1/cmdline 2>/dev/null; }
@@ -121,12 +138,7 @@ killcg() {
 
 down() {
 	local p
-	p=$(cat $D/launcher.pid 2>/dev/null || true)
-	if [ -n "$p" ] && ours "$p"; then
-		kill -TERM "$p"
-		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		! ours "$p" || kill -KILL "$p"
-	fi
+	engine_stop
 	p=$(cat $D/registry.pid 2>/dev/null || true)
 	[ -n "$p" ] && ours "$p" && kill -KILL "$p"
 	killcg
@@ -144,7 +156,10 @@ down() {
 
 case "$cmd" in
 up) up ;;
+stop-engine) engine_stop ;;
+start-engine) dockerd_up ;;
+restart-engine) engine_stop; dockerd_up ;;
 down) down ;;
 env) print_env ;;
-*) echo "usage: $0 up|down|env DIR" >&2; exit 2 ;;
+*) echo "usage: $0 up|down|env|stop-engine|start-engine|restart-engine DIR" >&2; exit 2 ;;
 esac
