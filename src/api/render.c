@@ -115,6 +115,8 @@ void api__service_write(struct jsonw *w, const struct brink_service_view *v)
 	if (v->progress && v->progress[0]) {
 		jsonw_lit(w, ",\"progress\":");
 		jsonw_str(w, v->progress);
+		jsonw_lit(w, ",\"progress_seq\":");
+		jsonw_int(w, v->progress_seq);
 	}
 	if (v->has_usage) {
 		jsonw_lit(w, ",\"usage\":{\"cpu_ns\":");

@@ -150,7 +150,8 @@ static void print_service(json_t *s)
 {
 	static const char *const shown[] = {"id",    "name",      "kind",  "state",  "reason",
 					    "runtime", "cpu",     "memory_mb", "ports", "things",
-					    "all_things", "created", NULL};
+					    "all_things", "created", "progress", "progress_seq",
+					    NULL};
 	_cleanup_free_ char *cpu = cpu_text(s, " / ");
 	_cleanup_free_ char *created = cli__show_time(json_object_get(s, "created"));
 	json_t *things = json_object_get(s, "things");
@@ -221,22 +222,46 @@ static bool is_pending(const struct cli_reply *r)
 	return st && strcmp(st, "pending") == 0;
 }
 
+/* Prints the lines of the service's progress log not printed yet: the log
+ * holds its last lines, progress_seq counts all it ever had. */
+static void print_progress(const struct cli_reply *r, json_int_t *printed)
+{
+	const char *log = json_string_value(json_object_get(r->json, "progress"));
+	json_int_t seq = json_integer_value(json_object_get(r->json, "progress_seq"));
+	json_int_t n = 0;
+	if (!log)
+		return;
+	for (const char *p = log; *p; p++)
+		n += *p == '\n';
+	json_int_t first = seq - n + 1;
+	for (const char *p = log; *p; first++) {
+		size_t len = strcspn(p, "\n");
+		if (first > *printed) {
+			json_t *text = json_stringn(p, len);
+			_cleanup_free_ char *line = cli__show(text); /* no control characters */
+			json_decref(text);
+			fprintf(stderr, "%s\n", line);
+			*printed = first;
+		}
+		p += len + (p[len] == '\n');
+	}
+}
+
 /* A service answered 202 pending (its image is being pulled): follows it
- * until it is running or failed, printing each new progress line on stderr. */
+ * until it is running or failed, printing its progress on stderr. */
 static int follow(struct cli_ctx *ctx, struct cli_reply *r)
 {
 	_cleanup_free_ char *id = cli__show_field(r->json, "id");
-	char last[512] = "";
+	json_int_t printed = 0;
 	int rc = CLI_OK;
-	while (rc == CLI_OK && is_pending(r)) {
-		const char *p = json_string_value(json_object_get(r->json, "progress"));
-		if (p && strcmp(p, last) != 0) {
-			snprintf(last, sizeof(last), "%s", p);
-			fprintf(stderr, "%s\n", last);
-		}
+	for (;;) {
+		print_progress(r, &printed);
+		if (!is_pending(r))
+			break;
 		usleep(100 * 1000);
 		cli__reply_free(r);
-		rc = cli__call_id(ctx, "GET", "/v1/services", id, NULL, r);
+		if ((rc = cli__call_id(ctx, "GET", "/v1/services", id, NULL, r)) != CLI_OK)
+			break;
 	}
 	return rc;
 }

@@ -24,7 +24,10 @@ struct ctl_service {
 	 * pending and holds its CPU admission without a unit */
 	bool preparing;
 	unsigned prepare_gen;   /* a preparation answers only for its own generation */
-	char progress[160];     /* its last progress line */
+	/* the last lines of its latest preparation, '\n'-terminated, oldest
+	 * dropped first; progress_seq counts every line ever added */
+	char progress[1024];
+	unsigned progress_seq;
 	UT_hash_handle hh;       /* iteration follows creation order */
 };
 
@@ -85,6 +88,8 @@ int control__service_persist(struct brink_control *ctl, struct ctl_service *s,
  * pull) is answered pending at once; a thread prepares it without the lock,
  * then places it under the lock (or fails it with the reason). */
 bool control__wants_prepare(const struct ctl_service *s);
+/* Adds a line to the service's progress log. */
+void control__progress_add(struct ctl_service *s, const char *line);
 /* Starts the preparation; -1 when no thread could be started. */
 int control__prepare_start(struct brink_control *ctl, struct ctl_service *s);
 /* Waits (lock held) until no preparation runs; new ones are abandoned. */

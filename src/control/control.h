@@ -34,7 +34,11 @@ struct brink_service_view {
 	int pid;         /* the unit's main process, 0 if none */
 	double worker_cpu;
 	struct brink_spec_cache *cache;
-	const char *progress; /* pending: what its preparation does now ("" if nothing) */
+	/* the last lines of its latest preparation (an image pull), each ending
+	 * in '\n', "" if none; progress_seq counts every line it ever had, so a
+	 * reader that polls can tell which lines are new */
+	const char *progress;
+	unsigned progress_seq;
 	bool has_usage;       /* the runtime reported usage (detail views only) */
 	uint64_t cpu_usage_ns, memory_bytes, net_rx_bytes, net_tx_bytes;
 };

@@ -23,6 +23,22 @@ struct prepare_job {
 	brink_id tenant;
 };
 
+void control__progress_add(struct ctl_service *s, const char *line)
+{
+	size_t cap = sizeof(s->progress), n = strnlen(line, cap / 4), len = strlen(s->progress);
+	while (len + n + 2 > cap) { /* drop the oldest line */
+		char *nl = strchr(s->progress, '\n');
+		size_t drop = nl ? (size_t)(nl - s->progress) + 1 : len;
+		memmove(s->progress, s->progress + drop, len - drop + 1);
+		len -= drop;
+	}
+	for (size_t i = 0; i < n; i++) /* one line each: no newline inside */
+		s->progress[len + i] = line[i] == '\n' ? ' ' : line[i];
+	s->progress[len + n] = '\n';
+	s->progress[len + n + 1] = '\0';
+	s->progress_seq++;
+}
+
 bool control__wants_prepare(const struct ctl_service *s)
 {
 	return s->runtime && s->runtime->rt && s->runtime->ops->prepare &&
@@ -43,7 +59,7 @@ static int on_progress(void *arg, const char *line)
 	pthread_mutex_lock(&job->ctl->lock);
 	struct ctl_service *s = job_service(job);
 	if (s)
-		snprintf(s->progress, sizeof(s->progress), "%s", line);
+		control__progress_add(s, line);
 	bool abandon = !s || job->ctl->quitting;
 	pthread_mutex_unlock(&job->ctl->lock);
 	return abandon;
@@ -54,7 +70,6 @@ static void finish(struct prepare_job *job, struct ctl_service *s, struct brink_
 	struct brink_control *ctl = job->ctl;
 	struct brink_error *err = NULL;
 	s->preparing = false;
-	s->progress[0] = '\0';
 	if (prep_err) {
 		control__service_set_failed(s, prep_err->msg);
 		control__cpu_release(ctl, s);
@@ -120,7 +135,8 @@ int control__prepare_start(struct brink_control *ctl, struct ctl_service *s)
 		return -1;
 	}
 	s->preparing = true;
-	snprintf(s->progress, sizeof(s->progress), "preparing");
+	s->progress[0] = '\0';
+	control__progress_add(s, "preparing");
 	ctl->preparing++;
 	return 0;
 }

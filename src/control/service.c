@@ -71,7 +71,9 @@ void control__unit_spec(struct brink_control *ctl, struct ctl_service *s,
 		us->nports = sp->nports < s->rec.nports ? sp->nports : s->rec.nports;
 		us->container_ports = sp->container_ports;
 		us->host_ports = s->rec.ports;
-		us->host_ip = strcmp(ctl->cfg.ingest_bind, "0.0.0.0") == 0 ? "" : ctl->cfg.ingest_bind;
+		const char *ip = ctl->cfg.docker_publish_ip[0] ? ctl->cfg.docker_publish_ip
+							       : ctl->cfg.ingest_bind;
+		us->host_ip = strcmp(ip, "0.0.0.0") == 0 ? "" : ip;
 	}
 }
 
@@ -103,7 +105,6 @@ void control__service_unplace(struct brink_control *ctl, struct ctl_service *s)
 	struct brink_error *err = NULL;
 	if (s->preparing) { /* admitted, not placed yet: its preparation is abandoned */
 		s->preparing = false;
-		s->progress[0] = '\0';
 		control__cpu_release(ctl, s);
 	}
 	if (s->unit && ctl->router)
@@ -125,7 +126,8 @@ static void render_view(struct brink_control *ctl, struct ctl_service *s, bool d
 	struct brink_service_view v = {
 		.rec = &s->rec, .assigned = control__cpu_assigned(ctl, s), .cache = &s->cache};
 	struct brink_unit_info info;
-	v.progress = s->preparing ? s->progress : "";
+	v.progress = s->progress;
+	v.progress_seq = s->progress_seq;
 	if (detail && s->unit && s->runtime->ops->info &&
 	    s->runtime->ops->info(s->runtime->rt, s->unit, &info, NULL) == 0) {
 		v.pid = info.pid;

@@ -63,6 +63,7 @@ static const struct cfg_key keys[] = {
 	NUM("docker.stop_timeout_s", CFG_INT, docker_stop_timeout_s, 0, 300, "2", false),
 	STR("docker.restart", docker_restart, "on-failure", false),
 	NUM("docker.restart_max", CFG_INT, docker_restart_max, 0, 1000, "3", false),
+	STR("docker.publish_ip", docker_publish_ip, "", false), /* "": as ingest.bind */
 };
 
 static const struct cfg_key *find_key(const char *name)

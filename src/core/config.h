@@ -42,6 +42,7 @@ struct brink_config {
 	int docker_stop_timeout_s;
 	char docker_restart[16]; /* "no" | "on-failure" */
 	int docker_restart_max;
+	char docker_publish_ip[64]; /* "": as ingest.bind */
 };
 
 /* Sets every key to its default. */

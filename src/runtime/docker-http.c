@@ -59,6 +59,10 @@ static CURL *easy_new(struct brink_runtime *rt, const char *method, const char *
 static int transport_error(struct brink_runtime *rt, CURLcode rc, const char *errbuf,
 			   struct brink_error **err)
 {
+	if (rc == CURLE_COULDNT_CONNECT)
+		return brink_error_make(err, BRINK_E_UNAVAILABLE,
+					"docker engine at %s does not answer (is dockerd running?)",
+					rt->socket);
 	return brink_error_make(err, BRINK_E_UNAVAILABLE, "docker engine at %s: %s", rt->socket,
 				errbuf[0] ? errbuf : curl_easy_strerror(rc));
 }

@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "brink/imageref.h"
 #include "brink/log.h"
@@ -78,6 +79,7 @@ static int pull_ref(const char *image, char *out, size_t len, struct brink_error
 struct pull_ctx {
 	brink_runtime_progress progress;
 	void *ctx;
+	time_t last_bar; /* download bars are passed on once a second */
 	char error[400];
 	bool cancelled;
 };
@@ -95,6 +97,12 @@ static int pull_line(void *arg, json_t *v)
 	const char *bar = json_string_value(json_object_get(v, "progress"));
 	if (!status || !p->progress)
 		return 0;
+	if (bar) {
+		time_t now = time(NULL);
+		if (now == p->last_bar)
+			return 0;
+		p->last_bar = now;
+	}
 	char line[512];
 	snprintf(line, sizeof(line), "%s%s%s%s%s", id ? id : "", id ? ": " : "", status,
 		 bar ? " " : "", bar ? bar : "");

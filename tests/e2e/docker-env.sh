@@ -7,7 +7,8 @@
 # parent, and Debian's docker-registry on 127.0.0.1:5000 inside that namespace
 # (dockerd treats a loopback registry as insecure: no TLS needed). Tests reach
 # published ports at $DOCKER_TEST_IP. The registry is seeded with
-# brink/test:1, a busybox-static rootfs that serves HTTP on port 80.
+# brink/test:1, a busybox-static rootfs that serves HTTP on port 80; the
+# engine also has brink/exit:1, whose container exits at once.
 #
 # As in ../shared/recipes/swarm-nodes.sh: `ip netns exec` remounts /sys and
 # hides the cgroup mounts, so dockerd starts through nsenter + unshare with
@@ -84,7 +85,7 @@ mount --rbind $D/cg /sys/fs/cgroup; umount -l $D/cg
 exec dockerd -H unix://$D/docker.sock --data-root $D/data --exec-root $D/exec \
   --pidfile $D/docker.pid --config-file $D/daemon.json --cgroup-parent /brinkdk$N \
   --bip 10.214.$N.1/24 --default-address-pool base=10.215.$N.0/24,size=28 \
-  --shutdown-timeout 2 --userland-proxy=false
+  --shutdown-timeout 2
 EOS
 	setsid nsenter --net=/run/netns/$NS unshare --mount --propagation slave \
 		sh $D/start.sh >$D/dockerd.log 2>&1 </dev/null &
@@ -105,6 +106,8 @@ seed_registry() {
 	dk tag brink/test:1 $REG/brink/test:1
 	dk push $REG/brink/test:1 >/dev/null
 	dk rmi $REG/brink/test:1 >/dev/null
+	# an image whose container exits at once
+	dk import -c 'CMD ["/bin/false"]' $D/rootfs.tar brink/exit:1 >/dev/null
 }
 
 up() {
