@@ -70,6 +70,9 @@ struct ctl_service *control__service_find(struct brink_control *ctl, const char 
  * left failed with the reason and its allocation released. */
 int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 			   struct brink_error **err);
+/* Records a unit started for the service: running, routed. */
+void control__service_placed(struct brink_control *ctl, struct ctl_service *s,
+			     struct brink_unit *u);
 /* Stops the unit if placed, releases the CPU, frees nothing. */
 void control__service_unplace(struct brink_control *ctl, struct ctl_service *s);
 void control__service_free(struct ctl_service *s);

@@ -1,11 +1,15 @@
 /* Services whose runtime must prepare before it can start them (a docker
- * image to pull, seconds to minutes): create answers at once with the service
- * pending, its CPU admitted and its ports given; a thread runs the runtime's
- * prepare() without the control plane's lock, keeping the last progress line
- * on the service for readers, then takes the lock and places the service, or
- * fails it with the reason. A stop or delete meanwhile abandons it (the
- * generation no longer matches, or the service is gone). */
+ * image to pull, seconds to minutes; then a container to create and start,
+ * hundreds of milliseconds): create answers at once with the service
+ * pending, its CPU admitted and its ports given. A thread of its own runs the
+ * runtime's prepare() and start() without the control plane's lock (so
+ * twenty such starts run side by side, as they do in the engine), keeping
+ * the last progress lines on the service for readers, then takes the lock
+ * and records the unit, or fails the service with the reason. A stop or
+ * delete meanwhile abandons the job (the service is gone or its generation
+ * moved on): a unit it started anyway is stopped again. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,9 +22,12 @@ struct prepare_job {
 	struct ctl_runtime *runtime;
 	uint64_t key;
 	unsigned gen;
+	/* the unit's spec, pointing into the job's own copies (s may go away) */
 	struct brink_unit_spec spec;
 	char image[BRINK_IMAGE_MAX + 1];
 	brink_id tenant;
+	char host_ip[64];
+	int container_ports[BRINK_PORTS_MAX], host_ports[BRINK_PORTS_MAX];
 };
 
 void control__progress_add(struct ctl_service *s, const char *line)
@@ -49,6 +56,8 @@ bool control__wants_prepare(const struct ctl_service *s)
 static struct ctl_service *job_service(struct prepare_job *job)
 {
 	struct ctl_service *s;
+	if (job->ctl->quitting)
+		return NULL;
 	HASH_FIND(hh, job->ctl->services, &job->key, sizeof(job->key), s);
 	return s && s->preparing && s->prepare_gen == job->gen ? s : NULL;
 }
@@ -60,26 +69,50 @@ static int on_progress(void *arg, const char *line)
 	struct ctl_service *s = job_service(job);
 	if (s)
 		control__progress_add(s, line);
-	bool abandon = !s || job->ctl->quitting;
 	pthread_mutex_unlock(&job->ctl->lock);
-	return abandon;
+	return !s;
 }
 
-static void finish(struct prepare_job *job, struct ctl_service *s, struct brink_error *prep_err)
+/* Whether the service still wants its unit; if so the spec gets its CPU
+ * share as it is now. */
+static bool still_wanted(struct prepare_job *job)
+{
+	pthread_mutex_lock(&job->ctl->lock);
+	bool wanted = job_service(job) != NULL;
+	if (wanted)
+		job->spec.cpu = brink_alloc_assigned(job->ctl->alloc, job->key);
+	pthread_mutex_unlock(&job->ctl->lock);
+	return wanted;
+}
+
+static void fail(struct brink_control *ctl, struct ctl_service *s, const char *why)
+{
+	control__service_set_failed(s, why);
+	control__cpu_release(ctl, s);
+	control__cpu_rebalance(ctl, NULL);
+	s->rec.desired_running = false;
+	log_warn("service %s failed to start: %s", s->rec.id, why);
+}
+
+/* Records the outcome (lock held); takes *unit on success. */
+static void finish(struct prepare_job *job, struct ctl_service *s, struct brink_unit **unit,
+		   struct brink_error *job_err)
 {
 	struct brink_control *ctl = job->ctl;
+	struct ctl_runtime *r = job->runtime;
 	struct brink_error *err = NULL;
 	s->preparing = false;
-	if (prep_err) {
-		control__service_set_failed(s, prep_err->msg);
-		control__cpu_release(ctl, s);
-		control__cpu_rebalance(ctl, NULL);
-		s->rec.desired_running = false;
-		log_warn("service %s failed to start: %s", s->rec.id, prep_err->msg);
-	} else if (control__service_place(ctl, s, &err) < 0) {
-		s->rec.desired_running = false;
-		brink_error_free(&err);
+	if (!job_err) {
+		control__service_placed(ctl, s, brink_steal(unit));
+		double now = brink_alloc_assigned(ctl->alloc, s->key);
+		if (fabs(now - job->spec.cpu) > 1e-9 && r->ops->set_cpu &&
+		    r->ops->set_cpu(r->rt, s->unit, now, &err) < 0) { /* the share moved meanwhile */
+			log_warn("service %s: applying %.3f cores: %s", s->rec.id, now, err->msg);
+			brink_error_free(&err);
+		}
+		return; /* stored as pending and wanted: a restart places it again, as now */
 	}
+	fail(ctl, s, job_err->msg);
 	if (control__service_persist(ctl, s, &err) < 0) {
 		log_error("service %s: %s", s->rec.id, err->msg);
 		brink_error_free(&err);
@@ -90,42 +123,61 @@ static void *prepare_main(void *arg)
 {
 	struct prepare_job *job = arg;
 	struct brink_control *ctl = job->ctl;
-	struct brink_error *err = NULL;
 	struct ctl_runtime *r = job->runtime;
-	r->ops->prepare(r->rt, &job->spec, on_progress, job, &err);
+	struct brink_error *err = NULL, *stop_err = NULL;
+	struct brink_unit *unit = NULL;
+	if (r->ops->prepare(r->rt, &job->spec, on_progress, job, &err) == 0 && still_wanted(job))
+		r->ops->start(r->rt, &job->spec, &unit, &err);
 	pthread_mutex_lock(&ctl->lock);
 	struct ctl_service *s = job_service(job);
-	if (s && !ctl->quitting)
-		finish(job, s, err);
+	if (s)
+		finish(job, s, &unit, err);
+	pthread_mutex_unlock(&ctl->lock);
+	if (unit && r->ops->stop(r->rt, unit, &stop_err) < 0) /* started for nobody */
+		brink_error_free(&stop_err);
+	brink_error_free(&err);
+	pthread_mutex_lock(&ctl->lock);
 	ctl->preparing--;
 	pthread_cond_broadcast(&ctl->changed);
 	pthread_mutex_unlock(&ctl->lock);
-	brink_error_free(&err);
 	free(job);
 	return NULL;
 }
 
-int control__prepare_start(struct brink_control *ctl, struct ctl_service *s)
+static struct prepare_job *job_new(struct brink_control *ctl, struct ctl_service *s)
 {
 	struct prepare_job *job = calloc(1, sizeof(*job));
-	pthread_attr_t attr;
-	pthread_t t;
-	if (!job || ctl->quitting) {
-		free(job);
-		return -1;
-	}
+	if (!job)
+		return NULL;
 	job->ctl = ctl;
 	job->runtime = s->runtime;
 	job->key = s->key;
-	job->gen = ++s->prepare_gen;
+	control__unit_spec(ctl, s, &job->spec);
 	snprintf(job->image, sizeof(job->image), "%s", s->rec.spec.image);
 	snprintf(job->tenant, sizeof(job->tenant), "%s", s->rec.tenant_id);
-	control__unit_spec(ctl, s, &job->spec);
-	job->spec.image = job->image; /* the job's own copies: s may go away */
+	snprintf(job->host_ip, sizeof(job->host_ip), "%s", job->spec.host_ip ? job->spec.host_ip : "");
+	for (size_t i = 0; i < job->spec.nports; i++) {
+		job->container_ports[i] = job->spec.container_ports[i];
+		job->host_ports[i] = job->spec.host_ports[i];
+	}
+	job->spec.image = job->image;
 	job->spec.tenant = job->tenant;
-	job->spec.container_ports = job->spec.host_ports = NULL;
-	job->spec.nports = 0;
-	job->spec.host_ip = NULL;
+	job->spec.host_ip = job->host_ip;
+	job->spec.container_ports = job->container_ports;
+	job->spec.host_ports = job->host_ports;
+	return job;
+}
+
+int control__prepare_start(struct brink_control *ctl, struct ctl_service *s)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	if (ctl->quitting)
+		return -1;
+	struct prepare_job *job = job_new(ctl, s);
+	if (!job)
+		return -1;
+	job->gen = s->prepare_gen + 1;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	int rc = pthread_create(&t, &attr, prepare_main, job);
@@ -134,6 +186,7 @@ int control__prepare_start(struct brink_control *ctl, struct ctl_service *s)
 		free(job);
 		return -1;
 	}
+	s->prepare_gen = job->gen; /* the thread waits for the lock we hold */
 	s->preparing = true;
 	s->progress[0] = '\0';
 	control__progress_add(s, "preparing");

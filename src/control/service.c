@@ -77,6 +77,15 @@ void control__unit_spec(struct brink_control *ctl, struct ctl_service *s,
 	}
 }
 
+void control__service_placed(struct brink_control *ctl, struct ctl_service *s,
+			     struct brink_unit *u)
+{
+	s->unit = u;
+	s->rec.state = BRINK_STATE_RUNNING;
+	s->rec.reason[0] = '\0';
+	route_add(ctl, s);
+}
+
 int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 			   struct brink_error **err)
 {
@@ -87,9 +96,7 @@ int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 		brink_error_make(err, BRINK_E_UNAVAILABLE, "runtime %s is not available%s%s",
 				 s->rec.spec.runtime, r ? ": " : " on this gateway", r ? r->reason : "");
 	} else if (r->ops->start(r->rt, &us, &s->unit, err) == 0) {
-		s->rec.state = BRINK_STATE_RUNNING;
-		s->rec.reason[0] = '\0';
-		route_add(ctl, s);
+		control__service_placed(ctl, s, s->unit);
 		return 0;
 	}
 	s->unit = NULL;

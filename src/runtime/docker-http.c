@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "brink/log.h"
 #include "runtime/docker-internal.h"
 
 struct body_buf {
@@ -83,6 +84,9 @@ int dk__request(struct brink_runtime *rt, const char *method, const char *path, 
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	CURLcode rc = curl_easy_perform(c);
+	double secs = 0;
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &secs);
+	log_debug("docker: %s %s: %.1f ms", method, path, secs * 1000);
 	int ret = 0;
 	if (rc != CURLE_OK && !b.overflow) {
 		ret = transport_error(rt, rc, errbuf, err);
