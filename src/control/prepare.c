@@ -48,8 +48,7 @@ void control__progress_add(struct ctl_service *s, const char *line)
 
 bool control__wants_prepare(const struct ctl_service *s)
 {
-	return s->runtime && s->runtime->rt && s->runtime->ops->prepare &&
-	       s->rec.spec.image[0] != '\0';
+	return s->runtime && s->runtime->rt && s->runtime->ops->prepare;
 }
 
 /* The service this job prepares, if it still waits for this job. */

@@ -64,6 +64,9 @@ static const struct cfg_key keys[] = {
 	STR("docker.restart", docker_restart, "on-failure", false),
 	NUM("docker.restart_max", CFG_INT, docker_restart_max, 0, 1000, "3", false),
 	STR("docker.publish_ip", docker_publish_ip, "", false), /* "": as ingest.bind */
+	/* forward and analyze services on docker run brink-worker in this image,
+	 * which scripts/worker-image.sh builds (no registry) */
+	STR("docker.worker_image", docker_worker_image, "brink/worker:1", false),
 };
 
 static const struct cfg_key *find_key(const char *name)

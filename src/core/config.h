@@ -43,6 +43,7 @@ struct brink_config {
 	char docker_restart[16]; /* "no" | "on-failure" */
 	int docker_restart_max;
 	char docker_publish_ip[64]; /* "": as ingest.bind */
+	char docker_worker_image[128];
 };
 
 /* Sets every key to its default. */

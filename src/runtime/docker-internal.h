@@ -17,8 +17,17 @@
 #define DK_REPLY_MAX (4u << 20) /* a reply body larger than this is refused */
 #define DK_LINE_MAX (64u << 10) /* one line of a streamed reply (pull, events) */
 
+/* A containerised brink-worker's channels (docker-worker.c). */
+struct dk_worker {
+	char dir[200];                 /* bind-mounted at /run/brink; "" when none */
+	int listen_ctl, listen_data;   /* until the worker connected */
+	int ctl_fd, data_fd;           /* brinkd's ends */
+};
+
 struct brink_unit {
 	uint64_t id;
+	bool is_worker;           /* brink-worker (forward, analyze), not a tenant's image */
+	struct dk_worker worker;
 	char cid[DK_CID_MAX + 1]; /* the container's id */
 	int pid;                  /* under rt->lock */
 	double cpu;               /* cores last applied */
@@ -35,6 +44,7 @@ struct brink_runtime {
 	struct brink_runtime_config cfg;
 	char socket[256];
 	char network[64];
+	char worker_image[128];
 	char instance[17]; /* labels this brinkd's containers: a hash of its data_dir */
 	long pull_timeout_ms;
 	int stop_timeout_s;
@@ -84,6 +94,14 @@ const char *dk__message(const struct dk_reply *r);
 
 /* Percent-encodes s into out (size outlen); returns out. */
 char *dk__escape(const char *s, char *out, size_t outlen);
+
+/* docker-worker.c: the sockets of a containerised worker. listen makes the
+ * unit's directory and listening sockets; accept waits for the worker to
+ * connect both and send READY; close closes and removes everything. */
+int dk__worker_listen(struct brink_runtime *rt, uint64_t id, struct dk_worker *w,
+		      struct brink_error **err);
+int dk__worker_accept(struct dk_worker *w, unsigned timeout_ms, struct brink_error **err);
+void dk__worker_close(struct dk_worker *w);
 
 /* docker-watch.c: the events reader and its handler. */
 int dk__watch_start(struct brink_runtime *rt, struct brink_error **err);

@@ -155,11 +155,34 @@ static int ensure_image(struct brink_runtime *rt, const char *image,
 	return pull(rt, image, progress, ctx, err);
 }
 
+static bool is_worker(const struct brink_unit_spec *spec)
+{
+	return !spec->image || !spec->image[0];
+}
+
+/* brink builds the worker's image itself (scripts/worker-image.sh): it is
+ * never pulled. */
+static int check_worker_image(struct brink_runtime *rt, struct brink_error **err)
+{
+	char esc[3 * sizeof(rt->worker_image)], path[sizeof(esc) + 32];
+	struct dk_reply r;
+	snprintf(path, sizeof(path), "/images/%s/json", dk__escape(rt->worker_image, esc, sizeof(esc)));
+	if (dk__request(rt, "GET", path, NULL, CALL_TIMEOUT_MS, &r, err) < 0)
+		return -1;
+	json_decref(r.json);
+	if (r.status == 200)
+		return 0;
+	return brink_error_make(err, BRINK_E_UNAVAILABLE,
+				"the engine has no image %s for brink-worker: build it with "
+				"scripts/worker-image.sh",
+				rt->worker_image);
+}
+
 static int docker_prepare(struct brink_runtime *rt, const struct brink_unit_spec *spec,
 			  brink_runtime_progress progress, void *ctx, struct brink_error **err)
 {
-	if (!spec->image || !spec->image[0])
-		return 0;
+	if (is_worker(spec))
+		return check_worker_image(rt, err);
 	return ensure_image(rt, spec->image, progress, ctx, err);
 }
 
@@ -213,6 +236,27 @@ static json_t *create_body(const struct brink_runtime *rt, const struct brink_un
 	return json_pack("{s:s,s:o,s:o,s:o}", "Image", spec->image, "Labels",
 			 labels_json(rt, spec), "ExposedPorts", exposed, "HostConfig",
 			 host_config(rt, spec, bindings));
+}
+
+/* brink-worker: no network, read-only root, an unprivileged user, and one
+ * mount, its socket directory. */
+static json_t *worker_body(const struct brink_runtime *rt, const struct brink_unit_spec *spec,
+			   const char *dir)
+{
+	char id[24], bind[sizeof(((struct dk_worker *)0)->dir) + 32];
+	json_t *exposed;
+	snprintf(id, sizeof(id), "%" PRIu64, spec->id);
+	snprintf(bind, sizeof(bind), "%s:/run/brink", dir);
+	json_t *hc = host_config(rt, spec, ports_json(spec, &exposed));
+	json_decref(exposed);
+	json_object_set_new(hc, "NetworkMode", json_string("none"));
+	json_object_set_new(hc, "ReadonlyRootfs", json_true());
+	json_object_set_new(hc, "Binds", json_pack("[s]", bind));
+	json_object_set_new(hc, "CapAdd", json_array());
+	return json_pack("{s:s,s:[s,s,s,s,s,s,s],s:s,s:o,s:o}", "Image", rt->worker_image, "Cmd",
+			 "/brink-worker", "--connect", "/run/brink", "--unit", id, "--kind",
+			 spec->kind ? spec->kind : "forward", "User", "65534:65534", "Labels",
+			 labels_json(rt, spec), "HostConfig", hc);
 }
 
 /* Removes a container (by id or name) whatever its state; absent is fine. */
@@ -282,11 +326,11 @@ static void describe_exit(const struct inspect *in, char *buf, size_t len)
 }
 
 static int create(struct brink_runtime *rt, const struct brink_unit_spec *spec, const char *name,
-		  char cid[DK_CID_MAX + 1], struct brink_error **err)
+		  const char *worker_dir, char cid[DK_CID_MAX + 1], struct brink_error **err)
 {
 	char path[160];
 	struct dk_reply r;
-	json_t *body = create_body(rt, spec);
+	json_t *body = worker_dir ? worker_body(rt, spec, worker_dir) : create_body(rt, spec);
 	if (!body)
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 	snprintf(path, sizeof(path), "/containers/create?name=%s", name);
@@ -338,6 +382,8 @@ static struct brink_unit *unit_new(const struct brink_unit_spec *spec, const str
 	struct brink_unit *u = calloc(1, sizeof(*u));
 	if (!u)
 		return NULL;
+	u->worker = (struct dk_worker){.listen_ctl = -1, .listen_data = -1, .ctl_fd = -1,
+				       .data_fd = -1};
 	u->id = spec->id;
 	u->pid = in->pid;
 	u->cpu = spec->cpu;
@@ -363,7 +409,8 @@ static int adopt(struct brink_runtime *rt, const struct brink_unit_spec *spec, c
 		return -1;
 	if (!in.found)
 		return 0;
-	bool same = in.running && strcmp(in.image, spec->image) == 0 &&
+	/* a worker's sockets did not survive brinkd: its container is of no use */
+	bool same = !is_worker(spec) && in.running && strcmp(in.image, spec->image) == 0 &&
 		    strcmp(in.instance, rt->instance) == 0;
 	if (!same || update_cpu(rt, in.cid, spec->cpu, NULL) < 0)
 		return remove_container(rt, in.cid, err) < 0 ? -1 : 0;
@@ -373,15 +420,24 @@ static int adopt(struct brink_runtime *rt, const struct brink_unit_spec *spec, c
 	return 1;
 }
 
-/* Creates and starts; on failure removes what it made. */
+/* Creates and starts (a worker: until it connected and said READY); on
+ * failure removes what it made. */
 static int run_new(struct brink_runtime *rt, const struct brink_unit_spec *spec, const char *name,
-		   struct inspect *in, struct brink_error **err)
+		   struct dk_worker *w, struct inspect *in, struct brink_error **err)
 {
 	char cid[DK_CID_MAX + 1];
 	char why[320];
-	if (ensure_image(rt, spec->image, NULL, NULL, err) < 0 || create(rt, spec, name, cid, err) < 0)
+	bool worker = is_worker(spec);
+	unsigned timeout = rt->cfg.start_timeout_ms ? rt->cfg.start_timeout_ms : 5000;
+	if (worker ? check_worker_image(rt, err) < 0 || dk__worker_listen(rt, spec->id, w, err) < 0
+		   : ensure_image(rt, spec->image, NULL, NULL, err) < 0)
 		return -1;
-	if (start_container(rt, cid, err) < 0 || inspect(rt, cid, in, err) < 0)
+	if (create(rt, spec, name, worker ? w->dir : NULL, cid, err) < 0) {
+		dk__worker_close(w);
+		return -1;
+	}
+	if (start_container(rt, cid, err) < 0 || (worker && dk__worker_accept(w, timeout, err) < 0) ||
+	    inspect(rt, cid, in, err) < 0)
 		goto fail;
 	if (!in->running) {
 		describe_exit(in, why, sizeof(why));
@@ -391,6 +447,7 @@ static int run_new(struct brink_runtime *rt, const struct brink_unit_spec *spec,
 	return 0;
 fail:
 	remove_container(rt, cid, NULL);
+	dk__worker_close(w);
 	return -1;
 }
 
@@ -399,21 +456,21 @@ static int docker_start(struct brink_runtime *rt, const struct brink_unit_spec *
 {
 	char name[64];
 	struct inspect in;
-	if (!spec->image || !spec->image[0])
-		return brink_error_make(err, BRINK_E_INVALID,
-					"the docker runtime runs images: %s services have none yet",
-					spec->kind ? spec->kind : "these");
+	struct dk_worker w = {.dir = ""};
 	container_name(rt, spec->id, name, sizeof(name));
 	int adopted = adopt(rt, spec, name, out, err);
 	if (adopted < 0)
 		return -1;
 	if (!adopted) {
-		if (run_new(rt, spec, name, &in, err) < 0)
+		if (run_new(rt, spec, name, &w, &in, err) < 0)
 			return -1;
 		if (!(*out = unit_new(spec, &in))) {
 			remove_container(rt, in.cid, NULL);
+			dk__worker_close(&w);
 			return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 		}
+		(*out)->is_worker = is_worker(spec);
+		(*out)->worker = w;
 	}
 	table_add(rt, *out);
 	return 0;
@@ -430,8 +487,15 @@ static int docker_stop(struct brink_runtime *rt, struct brink_unit *u, struct br
 	if (dk__request(rt, "POST", path, NULL, (rt->stop_timeout_s + 10) * 1000L, &r, NULL) == 0)
 		json_decref(r.json);
 	int rc = remove_container(rt, u->cid, err);
+	dk__worker_close(&u->worker);
 	free(u);
 	return rc;
+}
+
+static int docker_data_fd(struct brink_runtime *rt, struct brink_unit *u)
+{
+	(void)rt;
+	return u->worker.data_fd;
 }
 
 static int docker_set_cpu(struct brink_runtime *rt, struct brink_unit *u, double cores,
@@ -521,11 +585,12 @@ static void stopped(struct brink_runtime *rt, const char *cid, bool count)
 	struct brink_unit *u = unit_by_cid(rt, cid);
 	uint64_t id = u ? u->id : 0;
 	int restarts = u ? u->restarts : 0;
+	bool restartable = u && !u->is_worker; /* a worker cannot reconnect its sockets */
 	pthread_mutex_unlock(&rt->lock);
 	if (!u || inspect(rt, cid, &in, NULL) < 0 || in.running)
 		return; /* not ours, stopped by us, or the engine is away (checked on return) */
 	describe_exit(&in, why, sizeof(why));
-	if (in.found && try_restart(rt, id, cid, restarts, count))
+	if (in.found && restartable && try_restart(rt, id, cid, restarts, count))
 		return;
 	if (restarts > 0)
 		snprintf(why + strlen(why), sizeof(why) - strlen(why), " (after %d restarts)",
@@ -600,6 +665,7 @@ static int read_config(struct brink_runtime *rt, const struct brink_config *c,
 {
 	snprintf(rt->socket, sizeof(rt->socket), "%s", c->docker_socket);
 	snprintf(rt->network, sizeof(rt->network), "%s", c->docker_network);
+	snprintf(rt->worker_image, sizeof(rt->worker_image), "%s", c->docker_worker_image);
 	rt->pull_timeout_ms = c->docker_pull_timeout_ms;
 	rt->stop_timeout_s = c->docker_stop_timeout_s;
 	rt->restart_max = c->docker_restart_max;
@@ -680,4 +746,5 @@ const struct brink_runtime_ops brink_runtime_docker = {
 	.info = docker_info,
 	.prepare = docker_prepare,
 	.reap_except = docker_reap_except,
+	.data_fd = docker_data_fd,
 };

@@ -1,6 +1,7 @@
 /* brink-worker: runs one forward or analyze service for brinkd.
  *
  *   brink-worker --fd N [--seccomp-fd N] [--unit ID] [--log-level LEVEL]
+ *   brink-worker --connect DIR [--unit ID] [--kind K] [--log-level LEVEL]
  *
  * (or BRINK_WORKER_FD / BRINK_SECCOMP_FD in the environment). It talks to
  * brinkd over the SOCK_SEQPACKET control socket N with the frames of
@@ -8,7 +9,10 @@
  * sends READY, then serves frames until STOP (exit 0) or until the socket
  * closes (exit 0). A malformed frame exits 2, a setup failure 1. The sandbox
  * itself (namespaces, cgroup, uid, rlimits, no_new_privs) is set up by brinkd
- * before exec; see src/runtime/sandbox.c. */
+ * before exec; see src/runtime/sandbox.c. In a container (the docker
+ * runtime) no descriptor can be inherited: --connect makes the worker connect
+ * the SOCK_SEQPACKET sockets DIR/control.sock and DIR/data.sock that brinkd
+ * listens on, in a directory bind-mounted into the container. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -23,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "brink/log.h"
@@ -251,6 +256,7 @@ static int check_socket(int fd)
 
 struct options {
 	int fd, seccomp_fd, data_fd;
+	const char *connect_dir;
 	uint64_t unit;
 	bool forward;
 };
@@ -265,7 +271,8 @@ static int parse_fd(const char *s)
 static void usage(void)
 {
 	fprintf(stderr, "usage: brink-worker --fd N [--seccomp-fd N] [--data-fd N] [--kind K] [--unit ID]"
-			" [--log-level L]\n");
+			" [--log-level L]\n"
+			"       brink-worker --connect DIR [--kind K] [--unit ID] [--log-level L]\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -277,6 +284,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"data-fd", required_argument, NULL, 'd'},
 		{"kind", required_argument, NULL, 'k'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"connect", required_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *sfd = getenv("BRINK_SECCOMP_FD");
@@ -284,6 +292,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->seccomp_fd = sfd ? parse_fd(sfd) : -1;
 	o->unit = 0;
 	o->data_fd = -1;
+	o->connect_dir = NULL;
 	o->forward = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -309,11 +318,43 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (brink_log_parse_level(optarg, &brink_log_threshold) < 0)
 				return -1;
 			break;
+		case 'c':
+			o->connect_dir = optarg;
+			break;
 		default:
 			return -1;
 		}
 	}
-	return o->fd >= 0 && optind == argc ? 0 : -1;
+	return (o->fd >= 0 || o->connect_dir) && optind == argc ? 0 : -1;
+}
+
+/* Connects a SOCK_SEQPACKET socket to DIR/NAME; returns it or -1. */
+static int connect_to(const char *dir, const char *name)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", dir, name) >=
+	    sizeof(a.sun_path)) {
+		log_error("socket path %s/%s is too long", dir, name);
+		return -1;
+	}
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		log_error("connecting %s: %s", a.sun_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int connect_channels(struct options *o)
+{
+	if (!o->connect_dir)
+		return 0;
+	if ((o->fd = connect_to(o->connect_dir, "control.sock")) < 0 ||
+	    (o->data_fd = connect_to(o->connect_dir, "data.sock")) < 0)
+		return -1;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -325,6 +366,8 @@ int main(int argc, char **argv)
 		usage();
 		return 1;
 	}
+	if (connect_channels(&o) < 0)
+		return 1;
 	w.fd = o.fd;
 	w.data_fd = o.data_fd;
 	w.forward = o.forward;

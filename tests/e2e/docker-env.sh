@@ -8,7 +8,8 @@
 # (dockerd treats a loopback registry as insecure: no TLS needed). Tests reach
 # published ports at $DOCKER_TEST_IP. The registry is seeded with
 # brink/test:1, a busybox-static rootfs that serves HTTP on port 80; the
-# engine also has brink/exit:1, whose container exits at once.
+# engine also has brink/exit:1, whose container exits at once, and
+# brink/worker:1 (scripts/worker-image.sh).
 #
 # As in ../shared/recipes/swarm-nodes.sh: `ip netns exec` remounts /sys and
 # hides the cgroup mounts, so dockerd starts through nsenter + unshare with
@@ -108,6 +109,8 @@ seed_registry() {
 	dk rmi $REG/brink/test:1 >/dev/null
 	# an image whose container exits at once
 	dk import -c 'CMD ["/bin/false"]' $D/rootfs.tar brink/exit:1 >/dev/null
+	# brink's own image for forward and analyze services
+	bash "$(dirname "$0")/../../scripts/worker-image.sh" $D/docker.sock >/dev/null
 }
 
 up() {
