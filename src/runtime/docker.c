@@ -456,7 +456,7 @@ static int docker_start(struct brink_runtime *rt, const struct brink_unit_spec *
 {
 	char name[64];
 	struct inspect in;
-	struct dk_worker w = {.dir = ""};
+	struct dk_worker w = {.listen_ctl = -1, .listen_data = -1, .ctl_fd = -1, .data_fd = -1};
 	container_name(rt, spec->id, name, sizeof(name));
 	int adopted = adopt(rt, spec, name, out, err);
 	if (adopted < 0)
@@ -470,7 +470,7 @@ static int docker_start(struct brink_runtime *rt, const struct brink_unit_spec *
 			return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 		}
 		(*out)->is_worker = is_worker(spec);
-		(*out)->worker = w;
+		(*out)->worker = w; /* all -1 for a tenant's image */
 	}
 	table_add(rt, *out);
 	return 0;
