@@ -20,8 +20,20 @@
 set -euo pipefail
 cmd=${1:-}
 D=${2:?usage: docker-env.sh up|down|env DIR}
-# one namespace per DIR (several suites may run at once on a shared machine)
-N=$(( $(printf '%s' "$D" | cksum | cut -d' ' -f1) % 200 + 20 ))
+# one namespace per DIR, a free one chosen at `up` and kept in DIR/n (several
+# suites may run at once on a shared machine)
+if [ -f "$D/n" ]; then
+	N=$(cat "$D/n")
+elif [ "$cmd" = up ]; then
+	N=$(( $(printf '%s' "$D" | cksum | cut -d' ' -f1) % 200 + 20 ))
+	for _ in $(seq 200); do
+		[ -e /run/netns/brinkdk$N ] || ip link show vbdk$N >/dev/null 2>&1 || break
+		N=$(( (N - 20 + 1) % 200 + 20 ))
+	done
+	mkdir -p "$D" && echo "$N" >"$D/n"
+else
+	exit 0 # never brought up: nothing to do
+fi
 NS=brinkdk$N
 IP=10.213.$N.2
 REG=127.0.0.1:5000
@@ -114,9 +126,6 @@ seed_registry() {
 }
 
 up() {
-	mkdir -p $D
-	[ -e /run/netns/$NS ] && down
-	mkdir -p $D
 	network_up
 	registry_up
 	dockerd_up
