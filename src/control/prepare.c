@@ -17,6 +17,15 @@
 #include "brink/log.h"
 #include "control/control-internal.h"
 
+#define QUICK_PREPARE_MS 50
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 struct prepare_job {
 	struct brink_control *ctl;
 	struct ctl_runtime *runtime;
@@ -125,7 +134,11 @@ static void *prepare_main(void *arg)
 	struct ctl_runtime *r = job->runtime;
 	struct brink_error *err = NULL, *stop_err = NULL;
 	struct brink_unit *unit = NULL;
-	if (r->ops->prepare(r->rt, &job->spec, on_progress, job, &err) == 0 && still_wanted(job))
+	uint64_t t0 = now_ms();
+	/* after a long preparation (a pull) the service may be gone: ask first;
+	 * a quick one starts at once, while create still stores the row */
+	if (r->ops->prepare(r->rt, &job->spec, on_progress, job, &err) == 0 &&
+	    (now_ms() - t0 < QUICK_PREPARE_MS || still_wanted(job)))
 		r->ops->start(r->rt, &job->spec, &unit, &err);
 	pthread_mutex_lock(&ctl->lock);
 	struct ctl_service *s = job_service(job);

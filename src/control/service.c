@@ -302,16 +302,20 @@ static int place_and_insert(struct brink_control *ctl, struct ctl_service *s,
 	return 0;
 }
 
-/* Stores the service as pending and prepares it on a thread of its own (or,
- * when no thread can be had, places it now). */
+/* Prepares the service on a thread of its own, which starts while the row
+ * is stored as pending (the fsync overlaps the container's creation; if the
+ * insert fails the service goes and the thread drops what it made). When no
+ * thread can be had, places it now. */
 static int prepare_and_insert(struct brink_control *ctl, struct ctl_service *s,
 			      struct brink_error **err)
 {
+	bool threaded = control__prepare_start(ctl, s) == 0;
 	if (brink_store_service_insert(ctl->st, &s->rec, err) < 0) {
-		control__cpu_release(ctl, s);
+		if (!threaded) /* else unplacing the service releases it */
+			control__cpu_release(ctl, s);
 		return -1;
 	}
-	if (control__prepare_start(ctl, s) == 0)
+	if (threaded)
 		return 0;
 	struct brink_error *place_err = NULL;
 	s->rec.desired_running = control__service_place(ctl, s, &place_err) == 0;
