@@ -8,8 +8,9 @@
 #   2. 20 services started at once: total and slowest, beside 20 concurrent
 #      `docker run -d`;
 #   3. a reallocation pushed to 20 running containers (a sandbox service
-#      with a large minimum makes the allocator shrink all 20), beside one
-#      `docker update --cpus` and one POST /containers/{id}/update.
+#      with a large minimum makes the allocator shrink all 20) until every
+#      one shows its new NanoCpus, beside one `docker update --cpus` and one
+#      POST /containers/{id}/update.
 # The port check is one HTTP GET with a 100 ms timeout, repeated every 5 ms
 # from the moment of the request, on both sides (a probe that arrives before
 # the container's network is up can cost the next ones up to a second of ARP
@@ -145,12 +146,16 @@ printf '  docker  total %8s ms, slowest %8s ms  (%s concurrent docker run -d)\n'
 echo "  ratio total: $(ratio "$TB" "$TD")"
 
 # ---- a reallocation pushed to the CONC running containers ----
-before=$(dk ps -q --filter label=brink.kind=custom | xargs docker -H "unix://$DOCKER_TEST_SOCK" inspect -f '{{.HostConfig.NanoCpus}}' | sort -u | tr '\n' ' ')
+IDS=$(dk ps -q --filter label=brink.kind=custom)
+nanos() { echo "$IDS" | xargs docker -H "unix://$DOCKER_TEST_SOCK" inspect -f '{{.HostConfig.NanoCpus}}' | sort -u | tr '\n' ' '; }
+before=$(nanos)
 t0=$(now)
 FWD=$(curl -s -X POST -H "$H" $URL/v1/services -d '{"kind":"forward","cpu":{"min":0.5,"max":1.5}}' | jq -r .id)
+TP=$(($(now) - t0))
+until [ "$(nanos)" != "$before" ] && [ "$(nanos | wc -w)" = 1 ]; do sleep 0.01; done
 TR=$(($(now) - t0))
-after=$(dk ps -q --filter label=brink.kind=custom | xargs docker -H "unix://$DOCKER_TEST_SOCK" inspect -f '{{.HostConfig.NanoCpus}}' | sort -u | tr '\n' ' ')
-ONE=$(dk ps -q --filter label=brink.kind=custom | head -1)
+after=$(nanos)
+ONE=$(echo "$IDS" | head -1)
 t0=$(now)
 dk update --cpus 0.03 "$ONE" >/dev/null
 TU=$(($(now) - t0))
@@ -159,7 +164,8 @@ curl -s --unix-socket "$DOCKER_TEST_SOCK" -X POST -H 'Content-Type: application/
 	-d '{"NanoCpus":40000000}' "http://d/v1.41/containers/$ONE/update" >/dev/null
 TA=$(($(now) - t0))
 echo "reallocation pushed to $CONC containers (NanoCpus $before-> $after):"
-printf '  brink   %8s ms  (POST of a sandbox service that shrinks all %s, their updates included)\n' "$(ms "$TR")" "$CONC"
+printf '  brink   %8s ms until every container has its new share (the POST that caused it: %s ms;\n' "$(ms "$TR")" "$(ms "$TP")"
+printf '          checked with one docker inspect of all %s, ~50-100 ms a round)\n' "$CONC"
 printf '  docker  %8s ms  (one docker update --cpus), %s ms (one POST /containers/ID/update)\n' "$(ms "$TU")" "$(ms "$TA")"
 echo "  ratio brink($CONC)/one docker update: $(ratio "$TR" "$TU")"
 brink_delete "$FWD"

@@ -30,9 +30,18 @@ struct brink_unit {
 	struct dk_worker worker;
 	char cid[DK_CID_MAX + 1]; /* the container's id */
 	int pid;                  /* under rt->lock */
-	double cpu;               /* cores last applied */
+	double cpu;               /* cores last applied (under rt->lock) */
+	double want_cpu;          /* cores asked by set_cpu, under rt->lock */
+	bool cpu_queued;          /* under rt->lock: waiting for an updater */
 	int restarts;             /* under rt->lock */
 	UT_hash_handle hh;        /* in rt->units while running, by id */
+};
+
+#define DK_UPDATERS 4
+
+struct dk_update {
+	uint64_t id;
+	struct dk_update *next;
 };
 
 struct dk_queued {
@@ -58,6 +67,11 @@ struct brink_runtime {
 	bool threads_started, quit;
 	int events_fd; /* the events stream's socket, -1 when none */
 	struct dk_queued *queue, **queue_tail;
+	/* CPU updates (docker-update.c), under lock */
+	pthread_t updaters[DK_UPDATERS];
+	int nupdaters;
+	pthread_cond_t upd_work;
+	struct dk_update *upd, **upd_tail;
 };
 
 /* A reply: HTTP status and the body as JSON (NULL when it is not JSON). */
@@ -102,6 +116,14 @@ int dk__worker_listen(struct brink_runtime *rt, uint64_t id, struct dk_worker *w
 		      struct brink_error **err);
 int dk__worker_accept(struct dk_worker *w, unsigned timeout_ms, struct brink_error **err);
 void dk__worker_close(struct dk_worker *w);
+
+/* docker-update.c: set_cpu() queues, a few updater threads apply. */
+void dk__cpu_request(struct brink_runtime *rt, struct brink_unit *u, double cores);
+int dk__updaters_start(struct brink_runtime *rt, struct brink_error **err);
+void dk__updaters_stop(struct brink_runtime *rt);
+/* docker.c: POST /containers/{cid}/update with the share. */
+int dk__update_cpu(struct brink_runtime *rt, const char *cid, double cores,
+		   struct brink_error **err);
 
 /* docker-watch.c: the events reader and its handler. */
 int dk__watch_start(struct brink_runtime *rt, struct brink_error **err);

@@ -362,8 +362,8 @@ static int start_container(struct brink_runtime *rt, const char *cid, struct bri
 	return rc;
 }
 
-static int update_cpu(struct brink_runtime *rt, const char *cid, double cores,
-		      struct brink_error **err)
+int dk__update_cpu(struct brink_runtime *rt, const char *cid, double cores,
+		   struct brink_error **err)
 {
 	char path[160];
 	struct dk_reply r;
@@ -412,7 +412,7 @@ static int adopt(struct brink_runtime *rt, const struct brink_unit_spec *spec, c
 	/* a worker's sockets did not survive brinkd: its container is of no use */
 	bool same = !is_worker(spec) && in.running && strcmp(in.image, spec->image) == 0 &&
 		    strcmp(in.instance, rt->instance) == 0;
-	if (!same || update_cpu(rt, in.cid, spec->cpu, NULL) < 0)
+	if (!same || dk__update_cpu(rt, in.cid, spec->cpu, NULL) < 0)
 		return remove_container(rt, in.cid, err) < 0 ? -1 : 0;
 	if (!(*out = unit_new(spec, &in)))
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
@@ -498,12 +498,12 @@ static int docker_data_fd(struct brink_runtime *rt, struct brink_unit *u)
 	return u->worker.data_fd;
 }
 
+/* Queued: docker-update.c applies it (an engine update takes tens of ms). */
 static int docker_set_cpu(struct brink_runtime *rt, struct brink_unit *u, double cores,
 			  struct brink_error **err)
 {
-	if (update_cpu(rt, u->cid, cores, err) < 0)
-		return -1;
-	u->cpu = cores;
+	(void)err;
+	dk__cpu_request(rt, u, cores);
 	return 0;
 }
 
@@ -531,8 +531,8 @@ static int docker_info(struct brink_runtime *rt, struct brink_unit *u, struct br
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&rt->lock);
 	out->pid = u->pid;
-	pthread_mutex_unlock(&rt->lock);
 	out->cpu_quota = u->cpu;
+	pthread_mutex_unlock(&rt->lock);
 	out->worker_cpu = -1;
 	snprintf(path, sizeof(path), "/containers/%s/stats?stream=false&one-shot=true", u->cid);
 	if (dk__request(rt, "GET", path, NULL, 2000, &r, err) < 0)
@@ -701,12 +701,14 @@ static void docker_fini(struct brink_runtime *rt)
 	if (!rt)
 		return;
 	dk__watch_stop(rt);
+	dk__updaters_stop(rt);
 	struct brink_unit *u, *tmp;
 	HASH_ITER(hh, rt->units, u, tmp) {
 		HASH_DEL(rt->units, u); /* containers keep running: a restart re-adopts them */
 		free(u);
 	}
 	pthread_cond_destroy(&rt->work);
+	pthread_cond_destroy(&rt->upd_work);
 	pthread_mutex_destroy(&rt->lock);
 	free(rt);
 }
@@ -724,11 +726,13 @@ static int docker_init(const struct brink_runtime_config *cfg, struct brink_runt
 	rt->cfg = *cfg;
 	rt->events_fd = -1;
 	rt->queue_tail = &rt->queue;
+	rt->upd_tail = &rt->upd;
 	pthread_mutex_init(&rt->lock, NULL);
 	pthread_cond_init(&rt->work, NULL);
+	pthread_cond_init(&rt->upd_work, NULL);
 	instance_of(cfg->data_dir ? cfg->data_dir : "", rt->instance);
 	if (read_config(rt, cfg->conf, err) < 0 || ping(rt, err) < 0 ||
-	    dk__watch_start(rt, err) < 0) {
+	    dk__watch_start(rt, err) < 0 || dk__updaters_start(rt, err) < 0) {
 		docker_fini(rt);
 		return -1;
 	}

@@ -8,6 +8,7 @@
 #   wait_state ID STATE [S]    polls GET /v1/services/ID until state is STATE (S seconds, 30)
 #   port_answers PORT          an HTTP GET of the published port returns the test page
 #   containers_of ID           how many containers the engine has for service ID
+#   nano_cpus_become CID N     the container's NanoCpus becomes N within 5 s
 DOCKER_ENV=tests/e2e/docker-env.sh
 DOCKER_OWN_ENV=""
 if [ -z "${DOCKER_TEST_DIR:-}" ] || [ ! -f "$DOCKER_TEST_DIR/env" ]; then
@@ -55,5 +56,15 @@ port_answers() {
 }
 
 port_silent() { ! curl -s --max-time 1 "http://$DOCKER_TEST_IP:$1/" >/dev/null; }
+
+# the container's CPU limit becomes N nano-cores within 5 s (updates are queued)
+nano_cpus_become() {
+	local i
+	for i in $(seq 50); do
+		[ "$(dk inspect -f '{{.HostConfig.NanoCpus}}' "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 containers_of() { dk ps -aq --filter "label=brink.service=$1" | wc -l; }

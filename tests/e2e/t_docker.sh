@@ -39,10 +39,9 @@ check "stats: memory in use is reported" test "$(jqb .usage.memory_bytes)" -gt 0
 api POST /v1/services '{"kind":"forward","cpu":{"min":0.5,"max":1}}'
 FWD=$(jqb .id)
 check "a sandbox service beside it" test "$(jqb .state)" = running
-check "the new share reaches the container (NanoCpus 0.5 core)" \
-	test "$(dk inspect -f '{{.HostConfig.NanoCpus}}' "$CID")" = 500000000
+check "the new share reaches the container (NanoCpus 0.5 core)" nano_cpus_become "$CID" 500000000
 api DELETE "/v1/services/$FWD"
-check "and goes back to 1 core" test "$(dk inspect -f '{{.HostConfig.NanoCpus}}' "$CID")" = 1000000000
+check "and goes back to 1 core" nano_cpus_become "$CID" 1000000000
 
 api POST "/v1/services/$ID/stop"
 check "stop -> stopped" test "$(jqb .state)" = stopped
