@@ -147,6 +147,8 @@ bench: deps
 
 run: deps
 	@$(MAKE) -s all
+	@# brink's worker image, for services with runtime docker, when an engine answers
+	@[ -S /var/run/docker.sock ] && docker version >/dev/null 2>&1 && scripts/worker-image.sh || true
 	$(BUILD)/brinkd $(BRINKD_ARGS)
 
 clean:

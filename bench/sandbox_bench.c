@@ -169,7 +169,8 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir) || chmod(dir, 0755) < 0)
 		die("mkdtemp", NULL);
 	const struct brink_runtime_ops *ops = brink_runtime_find("sandbox");
-	struct brink_runtime_config cfg = {dir, worker, "", 5000, NULL, NULL};
+	struct brink_runtime_config cfg = {.data_dir = dir, .worker_path = worker, .cgroup_root = "",
+					   .start_timeout_ms = 5000};
 	struct brink_runtime *rt;
 	struct brink_error *err = NULL;
 	double t0 = now_ms();
@@ -181,8 +182,8 @@ int main(int argc, char **argv)
 	double *bare = calloc((size_t)n, sizeof(double));
 	int pause_ms = getenv("PAUSE_MS") ? atoi(getenv("PAUSE_MS")) : 0;
 	for (int i = -5; i < n; i++) { /* 5 warm-up rounds */
-		struct brink_unit_spec spec = {1000 + (uint64_t)(i + 5), "bench", "forward", 0.5,
-					       64 << 20, -1, NULL};
+		struct brink_unit_spec spec = {.id = 1000 + (uint64_t)(i + 5), .tenant = "bench",
+					       .kind = "forward", .cpu = 0.5, .model_fd = -1, .memory_bytes = 64 << 20};
 		struct brink_unit *u;
 		double a = now_ms();
 		if (ops->start(rt, &spec, &u, &err) < 0)

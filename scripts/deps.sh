@@ -4,6 +4,8 @@
 set -eu
 # The libvirt line is for VMs: libvirt (C API, virsh, the test driver; libvirtd and QEMU for
 # the one real guest), qemu-img for overlays, genisoimage for seeds
+# The docker line: the docker runtime's engine (docker.io), the local registry its
+# tests pull from (docker-registry) and the test image's rootfs (busybox-static).
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libuv1-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libseccomp-dev
 libcurl4-openssl-dev libgnutls28-dev libcmocka-dev uthash-dev libcbor-dev libcoap3-dev libcoap3-bin
@@ -12,7 +14,8 @@ libhdf5-dev libopenblas-serial-dev
 python3-numpy python3-h5py
 mosquitto-dev
 mosquitto-clients python3-paho-mqtt
-libvirt-dev libvirt-clients libxml2-dev libcrypt-dev qemu-utils genisoimage libvirt-daemon-system qemu-system-x86"
+libvirt-dev libvirt-clients libxml2-dev libcrypt-dev qemu-utils genisoimage libvirt-daemon-system qemu-system-x86
+docker.io docker-registry busybox-static"
 # libhdf5-dev, libopenblas-serial-dev: the analyze engine (brink-worker only, static).
 # python3-numpy, python3-h5py: its reference tests (/usr/bin/python3 writes Keras files).
 # mosquitto-dev: the broker plugin headers (brink-mqtt-auth.so); mosquitto-clients

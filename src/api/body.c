@@ -1,5 +1,7 @@
 #include "api/body.h"
 
+#include "brink/imageref.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -218,14 +220,6 @@ static enum brink_body_status get_strings(json_t *arr, const char *name, size_t 
 	return BRINK_BODY_OK;
 }
 
-static bool image_valid(const char *s)
-{
-	size_t n = strlen(s);
-	/* a reference: [registry[:port]/]name[:tag][@digest]; never a shell word */
-	return n > 0 && n <= BRINK_IMAGE_MAX && s[0] != '-' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@") == n;
-}
-
 static enum brink_body_status parse_ports(json_t *arr, struct brink_spec *sp, char *msg, size_t len)
 {
 	size_t n = json_array_size(arr);
@@ -306,8 +300,13 @@ static enum brink_body_status parse_service(json_t *root, struct brink_spec *sp,
 	sp->batch = 1;
 	TRY(get_int(root, "batch", 1, 100000, &sp->batch, msg, len));
 	TRY(get_string(root, "image", sp->image, sizeof(sp->image), 1, msg, len));
-	if (sp->kind == BRINK_KIND_CUSTOM && !image_valid(sp->image))
-		return fail(msg, len, "field 'image' is not a valid image reference");
+	if (sp->kind == BRINK_KIND_CUSTOM) {
+		struct brink_imageref ref;
+		enum brink_imageref_status rs = brink_imageref_parse(sp->image, strlen(sp->image), &ref);
+		if (rs != BRINK_IMAGEREF_OK)
+			return fail(msg, len, "field 'image' is not a valid image reference: %s",
+				    brink_imageref_strerror(rs));
+	}
 	json_t *ports = json_object_get(root, "container_ports");
 	if (ports)
 		TRY(parse_ports(ports, sp, msg, len));

@@ -136,6 +136,23 @@ void api__service_write(struct jsonw *w, const struct brink_service_view *v)
 	write_plain(w, "},\"state\":\"", brink_state_name(r->state));
 	jsonw_lit(w, ",\"reason\":");
 	jsonw_str(w, r->reason);
+	if (v->progress && v->progress[0]) {
+		jsonw_lit(w, ",\"progress\":");
+		jsonw_str(w, v->progress);
+		jsonw_lit(w, ",\"progress_seq\":");
+		jsonw_int(w, v->progress_seq);
+	}
+	if (v->has_usage) {
+		jsonw_lit(w, ",\"usage\":{\"cpu_ns\":");
+		jsonw_int(w, (int64_t)v->cpu_usage_ns);
+		jsonw_lit(w, ",\"memory_bytes\":");
+		jsonw_int(w, (int64_t)v->memory_bytes);
+		jsonw_lit(w, ",\"net_rx_bytes\":");
+		jsonw_int(w, (int64_t)v->net_rx_bytes);
+		jsonw_lit(w, ",\"net_tx_bytes\":");
+		jsonw_int(w, (int64_t)v->net_tx_bytes);
+		jsonw_lit(w, "}");
+	}
 	if (v->pid) {
 		jsonw_lit(w, ",\"worker\":{\"pid\":");
 		jsonw_int(w, v->pid);

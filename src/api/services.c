@@ -7,20 +7,35 @@ static void reply_failure(struct api_request *rq, struct brink_error *err)
 	brink_error_free(&err);
 }
 
+/* Renders the created service and notes whether it is still pending. */
+struct created {
+	struct jsonw w;
+	bool pending;
+};
+
+static void set_created(void *ctx, const struct brink_service_view *v)
+{
+	struct created *c = ctx;
+	c->pending = v->rec->state == BRINK_STATE_PENDING;
+	api__service_set(&c->w, v);
+}
+
+/* 201 with the service, or 202 while its runtime prepares it (an image
+ * pull): the client follows it with GET /v1/services/{id} ("progress"). */
 void api__service_create(struct api_request *rq)
 {
 	struct brink_spec spec;
 	struct brink_error *err = NULL;
-	struct jsonw w = {0};
+	struct created c = {0};
 	char msg[256];
 	if (brink_body_service(rq->body, rq->body_len, &spec, msg, sizeof(msg)) != BRINK_BODY_OK) {
 		api__reply_errorf(rq, 400, "invalid_request", "%s", msg);
 		return;
 	}
-	if (brink_control_service_create(rq->api->ctl, rq->tenant.id, &spec, api__service_set, &w,
+	if (brink_control_service_create(rq->api->ctl, rq->tenant.id, &spec, set_created, &c,
 					 &err) < 0)
 		return reply_failure(rq, err);
-	api__reply_jsonw(rq, 201, &w);
+	api__reply_jsonw(rq, c.pending ? 202 : 201, &c.w);
 }
 
 void api__service_list(struct api_request *rq)

@@ -171,7 +171,8 @@ static void print_service(json_t *s)
 {
 	static const char *const shown[] = {"id",    "name",      "kind",  "state",  "reason",
 					    "runtime", "cpu",     "memory_mb", "ports", "things",
-					    "all_things", "created", NULL};
+					    "all_things", "created", "progress", "progress_seq",
+					    NULL};
 	_cleanup_free_ char *cpu = cpu_text(s, " / ");
 	_cleanup_free_ char *created = cli__show_time(json_object_get(s, "created"));
 	json_t *things = json_object_get(s, "things");
@@ -236,6 +237,56 @@ static int check_started(const struct cli_reply *r)
 	return cli__fail(CLI_EAPI, "service %s failed: %s", id, why);
 }
 
+static bool is_pending(const struct cli_reply *r)
+{
+	const char *st = json_string_value(json_object_get(r->json, "state"));
+	return st && strcmp(st, "pending") == 0;
+}
+
+/* Prints the lines of the service's progress log not printed yet: the log
+ * holds its last lines, progress_seq counts all it ever had. */
+static void print_progress(const struct cli_reply *r, json_int_t *printed)
+{
+	const char *log = json_string_value(json_object_get(r->json, "progress"));
+	json_int_t seq = json_integer_value(json_object_get(r->json, "progress_seq"));
+	json_int_t n = 0;
+	if (!log)
+		return;
+	for (const char *p = log; *p; p++)
+		n += *p == '\n';
+	json_int_t first = seq - n + 1;
+	for (const char *p = log; *p; first++) {
+		size_t len = strcspn(p, "\n");
+		if (first > *printed) {
+			json_t *text = json_stringn(p, len);
+			_cleanup_free_ char *line = cli__show(text); /* no control characters */
+			json_decref(text);
+			fprintf(stderr, "%s\n", line);
+			*printed = first;
+		}
+		p += len + (p[len] == '\n');
+	}
+}
+
+/* A service answered 202 pending (its image is being pulled): follows it
+ * until it is running or failed, printing its progress on stderr. */
+static int follow(struct cli_ctx *ctx, struct cli_reply *r)
+{
+	_cleanup_free_ char *id = cli__show_field(r->json, "id");
+	json_int_t printed = 0;
+	int rc = CLI_OK;
+	for (;;) {
+		print_progress(r, &printed);
+		if (!is_pending(r))
+			break;
+		usleep(100 * 1000);
+		cli__reply_free(r);
+		if ((rc = cli__call_id(ctx, "GET", "/v1/services", id, NULL, r)) != CLI_OK)
+			break;
+	}
+	return rc;
+}
+
 static int run_up(struct cli_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_json_ json_t *body = NULL;
@@ -243,6 +294,8 @@ static int run_up(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = cli__service_body(ctx, argc, argv, &body);
 	if (rc == CLI_OK)
 		rc = cli__call(ctx, "POST", "/v1/services", body, &r);
+	if (rc == CLI_OK && r.status == 202)
+		rc = follow(ctx, &r);
 	if (rc == CLI_OK)
 		rc = cli__output(ctx, &r, print_service);
 	return rc ? rc : check_started(&r);
@@ -325,6 +378,8 @@ static const struct cli_cmd up_cmd = {
 		"custom:\n"
 		"  --image REF       the container image\n"
 		"  --port P          a container port to publish (repeatable)\n"
+		"A custom service starts once its image is pulled: brink prints the pull's\n"
+		"progress on stderr and waits.\n"
 		"Exits with 1 when brinkd answers that the service failed to start.\n",
 	.flags = CLI_NEEDS_KEY,
 	.run = run_up,

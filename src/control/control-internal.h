@@ -20,6 +20,14 @@ struct ctl_service {
 	struct ctl_runtime *runtime; /* NULL: its runtime is not compiled in */
 	struct brink_unit *unit; /* non-NULL while placed */
 	struct brink_spec_cache cache;
+	/* while an image is prepared off the lock (prepare.c): the service is
+	 * pending and holds its CPU admission without a unit */
+	bool preparing;
+	unsigned prepare_gen;   /* a preparation answers only for its own generation */
+	/* the last lines of its latest preparation, '\n'-terminated, oldest
+	 * dropped first; progress_seq counts every line ever added */
+	char progress[1024];
+	unsigned progress_seq;
 	UT_hash_handle hh;       /* iteration follows creation order */
 };
 
@@ -38,6 +46,9 @@ struct brink_control {
 	void *on_unsubscribe_ctx;
 	uint8_t master[32];           /* seals thing keys (psk.c) */
 	struct ctl_vmplane *vmp;      /* VMs and USB devices (vm.c) */
+	pthread_cond_t changed;       /* a preparation ended (with lock) */
+	int preparing;                /* preparation threads running */
+	bool quitting;                /* brink_control_free waits for them */
 };
 
 /* secret.c: random ids and keys, key hashes, password hashes. */
@@ -71,6 +82,9 @@ struct ctl_service *control__service_find(struct brink_control *ctl, const char 
  * left failed with the reason and its allocation released. */
 int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 			   struct brink_error **err);
+/* Records a unit started for the service: running, routed. */
+void control__service_placed(struct brink_control *ctl, struct ctl_service *s,
+			     struct brink_unit *u);
 /* Stops the unit if placed, releases the CPU, frees nothing. */
 void control__service_unplace(struct brink_control *ctl, struct ctl_service *s);
 void control__service_free(struct ctl_service *s);
@@ -102,5 +116,25 @@ bool control__vm_push_cpu(struct brink_control *ctl, uint64_t key, double cores)
 bool control__vm_connected(struct brink_control *ctl, const char **reason);
 /* Removes every VM of a tenant whose rows are already deleted. */
 void control__vm_tenant_gone(struct brink_control *ctl, const char *tenant_id);
+/* What the runtime is told about a service's unit (borrows from s). */
+void control__unit_spec(struct brink_control *ctl, struct ctl_service *s,
+			struct brink_unit_spec *us);
+/* Calls cb with the service's detailed view (lock held). */
+void control__service_render(struct brink_control *ctl, struct ctl_service *s,
+			     brink_service_cb cb, void *ctx);
+void control__service_set_failed(struct ctl_service *s, const char *reason);
+int control__service_persist(struct brink_control *ctl, struct ctl_service *s,
+			     struct brink_error **err);
+
+/* prepare.c: a new service whose runtime has a prepare step (an image to
+ * pull) is answered pending at once; a thread prepares it without the lock,
+ * then places it under the lock (or fails it with the reason). */
+bool control__wants_prepare(const struct ctl_service *s);
+/* Adds a line to the service's progress log. */
+void control__progress_add(struct ctl_service *s, const char *line);
+/* Starts the preparation; -1 when no thread could be started. */
+int control__prepare_start(struct brink_control *ctl, struct ctl_service *s);
+/* Waits (lock held) until no preparation runs; new ones are abandoned. */
+void control__prepare_drain(struct brink_control *ctl);
 
 #endif

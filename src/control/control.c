@@ -34,6 +34,7 @@ static void runtimes_init(struct brink_control *ctl)
 		.start_timeout_ms = (unsigned)ctl->cfg.sandbox_start_timeout_ms,
 		.on_exit = control__on_exit,
 		.ctx = ctl,
+		.conf = &ctl->cfg,
 	};
 	for (size_t i = 0; brink_runtime_drivers[i] && i < BRINK_ARRAY_SIZE(ctl->runtimes); i++) {
 		struct ctl_runtime *r = &ctl->runtimes[ctl->nruntimes++];
@@ -59,6 +60,7 @@ int brink_control_new(const struct brink_config *cfg, struct brink_store *st,
 	if (!ctl)
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 	pthread_mutex_init(&ctl->lock, NULL);
+	pthread_cond_init(&ctl->changed, NULL);
 	ctl->cfg = *cfg;
 	ctl->st = st;
 	if (control__master_load(ctl, err) < 0) {
@@ -84,6 +86,7 @@ void brink_control_free(struct brink_control *ctl)
 		return;
 	struct ctl_service *s, *tmp;
 	pthread_mutex_lock(&ctl->lock);
+	control__prepare_drain(ctl);
 	HASH_ITER(hh, ctl->services, s, tmp) {
 		HASH_DEL(ctl->services, s);
 		control__service_unplace(ctl, s);
@@ -95,6 +98,7 @@ void brink_control_free(struct brink_control *ctl)
 		if (ctl->runtimes[i].rt)
 			ctl->runtimes[i].ops->fini(ctl->runtimes[i].rt);
 	brink_alloc_free(ctl->alloc);
+	pthread_cond_destroy(&ctl->changed);
 	pthread_mutex_destroy(&ctl->lock);
 	sodium_memzero(ctl->master, sizeof(ctl->master));
 	free(ctl);
@@ -131,6 +135,32 @@ static void reap_orphans(struct brink_control *ctl)
 			log_info("runtime %s: removed %d units left by an earlier brinkd", r->ops->name, n);
 		}
 	}
+}
+
+/* For runtimes whose units outlive brinkd: removes what no placed service
+ * of theirs re-adopted. */
+static void reap_except_placed(struct brink_control *ctl)
+{
+	size_t n = HASH_COUNT(ctl->services);
+	uint64_t *keep = calloc(n ? n : 1, sizeof(*keep));
+	for (size_t i = 0; keep && i < ctl->nruntimes; i++) {
+		struct ctl_runtime *r = &ctl->runtimes[i];
+		struct brink_error *err = NULL;
+		size_t k = 0;
+		if (!r->rt || !r->ops->reap_except)
+			continue;
+		for (struct ctl_service *s = ctl->services; s; s = s->hh.next)
+			if (s->runtime == r && s->unit)
+				keep[k++] = s->key;
+		int removed = r->ops->reap_except(r->rt, keep, k, &err);
+		if (removed < 0) {
+			log_warn("runtime %s: reaping: %s", r->ops->name, err->msg);
+			brink_error_free(&err);
+		} else if (removed > 0) {
+			log_info("runtime %s: removed %d units no service wants", r->ops->name, removed);
+		}
+	}
+	free(keep);
 }
 
 /* Admits every service that should run, then places them with their shares. */
@@ -178,11 +208,11 @@ int brink_control_start(struct brink_control *ctl, struct brink_error **err)
 	pthread_mutex_lock(&ctl->lock);
 	reap_orphans(ctl);
 	int rc = brink_store_service_load(ctl->st, load_service, ctl, err);
-	if (rc == 0)
+	if (rc == 0) {
 		restart_desired(ctl);
-	if (rc == 0)
+		reap_except_placed(ctl);
 		control__vm_start(ctl);
-	else if (!*err)
+	} else if (!*err)
 		brink_error_make(err, BRINK_E_INTERNAL, "loading services: out of memory");
 	pthread_mutex_unlock(&ctl->lock);
 	return rc == 0 ? 0 : -1;

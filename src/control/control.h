@@ -37,7 +37,13 @@ struct brink_service_view {
 	/* an analyze worker's counters (detail views of running services) */
 	bool has_stats;
 	uint64_t readings, results, skipped_missing, skipped_bad;
-	uint64_t cpu_usage_ns; /* CPU time the unit used so far (detail views) */
+	/* the last lines of its latest preparation (an image pull), each ending
+	 * in '\n', "" if none; progress_seq counts every line it ever had, so a
+	 * reader that polls can tell which lines are new */
+	const char *progress;
+	unsigned progress_seq;
+	bool has_usage;       /* the runtime reported usage (detail views only) */
+	uint64_t cpu_usage_ns, memory_bytes, net_rx_bytes, net_tx_bytes;
 };
 
 typedef void (*brink_service_cb)(void *ctx, const struct brink_service_view *v);
@@ -139,6 +145,14 @@ int brink_control_service_start(struct brink_control *ctl, const char *tenant_id
 				brink_service_cb cb, void *ctx, struct brink_error **err);
 int brink_control_service_delete(struct brink_control *ctl, const char *tenant_id, const char *id,
 				 struct brink_error **err);
+/* A service whose runtime must prepare first (kind custom on docker: the
+ * image pull) comes back from create in state pending, with its host ports
+ * already given; it becomes running or failed (with the reason) on its own.
+ * This waits until it is no longer pending or timeout_ms passed, then calls
+ * cb once with it as it is (still pending on timeout). NOT_FOUND as get. */
+int brink_control_service_wait(struct brink_control *ctl, const char *tenant_id, const char *id,
+			       unsigned timeout_ms, brink_service_cb cb, void *ctx,
+			       struct brink_error **err);
 
 /* Models, scoped by tenant (another tenant's id is NOT_FOUND). add checks
  * the file (format "h5" or "rules") in a sandboxed brink-worker, then stores

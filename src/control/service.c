@@ -28,7 +28,7 @@ void control__service_free(struct ctl_service *s)
 	free(s);
 }
 
-static void set_failed(struct ctl_service *s, const char *reason)
+void control__service_set_failed(struct ctl_service *s, const char *reason)
 {
 	s->rec.state = BRINK_STATE_FAILED;
 	snprintf(s->rec.reason, sizeof(s->rec.reason), "%s", reason);
@@ -77,33 +77,57 @@ static int unit_extras(struct brink_control *ctl, struct ctl_service *s,
 	return 0;
 }
 
+void control__unit_spec(struct brink_control *ctl, struct ctl_service *s,
+			struct brink_unit_spec *us)
+{
+	const struct brink_spec *sp = &s->rec.spec;
+	*us = (struct brink_unit_spec){
+		.id = s->key,
+		.tenant = s->rec.tenant_id,
+		.kind = brink_kind_name(sp->kind),
+		.cpu = brink_alloc_assigned(ctl->alloc, s->key),
+		.memory_bytes = (uint64_t)sp->memory_mb << 20,
+		.image = sp->image,
+		.model_fd = -1,
+	};
+	if (sp->kind == BRINK_KIND_CUSTOM) {
+		us->nports = sp->nports < s->rec.nports ? sp->nports : s->rec.nports;
+		us->container_ports = sp->container_ports;
+		us->host_ports = s->rec.ports;
+		const char *ip = ctl->cfg.docker_publish_ip[0] ? ctl->cfg.docker_publish_ip
+							       : ctl->cfg.ingest_bind;
+		us->host_ip = strcmp(ip, "0.0.0.0") == 0 ? "" : ip;
+	}
+}
+
+void control__service_placed(struct brink_control *ctl, struct ctl_service *s,
+			     struct brink_unit *u)
+{
+	s->unit = u;
+	s->rec.state = BRINK_STATE_RUNNING;
+	s->rec.reason[0] = '\0';
+	route_add(ctl, s);
+}
+
 int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 			   struct brink_error **err)
 {
 	struct ctl_runtime *r = s->runtime;
-	struct brink_unit_spec us = {
-		.id = s->key,
-		.tenant = s->rec.tenant_id,
-		.kind = brink_kind_name(s->rec.spec.kind),
-		.cpu = brink_alloc_assigned(ctl->alloc, s->key),
-		.memory_bytes = (uint64_t)s->rec.spec.memory_mb << 20,
-		.model_fd = -1,
-	};
+	struct brink_unit_spec us;
 	char *config = NULL;
+	control__unit_spec(ctl, s, &us);
 	if (!r || !r->rt) {
 		brink_error_make(err, BRINK_E_UNAVAILABLE, "runtime %s is not available%s%s",
 				 s->rec.spec.runtime, r ? ": " : " on this gateway", r ? r->reason : "");
 	} else if (unit_extras(ctl, s, &us, &config, err) == 0 &&
 		   r->ops->start(r->rt, &us, &s->unit, err) == 0) {
-		s->rec.state = BRINK_STATE_RUNNING;
-		s->rec.reason[0] = '\0';
-		route_add(ctl, s);
+		control__service_placed(ctl, s, s->unit);
 		close_model(&us, config);
 		return 0;
 	}
 	close_model(&us, config);
 	s->unit = NULL;
-	set_failed(s, (*err)->msg);
+	control__service_set_failed(s, (*err)->msg);
 	control__cpu_release(ctl, s);
 	control__cpu_rebalance(ctl, NULL);
 	log_warn("service %s failed to start: %s", s->rec.id, (*err)->msg);
@@ -113,6 +137,10 @@ int control__service_place(struct brink_control *ctl, struct ctl_service *s,
 void control__service_unplace(struct brink_control *ctl, struct ctl_service *s)
 {
 	struct brink_error *err = NULL;
+	if (s->preparing) { /* admitted, not placed yet: its preparation is abandoned */
+		s->preparing = false;
+		control__cpu_release(ctl, s);
+	}
 	if (s->unit && ctl->router)
 		brink_router_remove(ctl->router, s->key);
 	if (s->unit && s->runtime->ops->stop(s->runtime->rt, s->unit, &err) < 0) {
@@ -132,6 +160,8 @@ static void render_view(struct brink_control *ctl, struct ctl_service *s, bool d
 	struct brink_service_view v = {
 		.rec = &s->rec, .assigned = control__cpu_assigned(ctl, s), .cache = &s->cache};
 	struct brink_unit_info info;
+	v.progress = s->progress;
+	v.progress_seq = s->progress_seq;
 	if (detail && s->unit && s->runtime->ops->info &&
 	    s->runtime->ops->info(s->runtime->rt, s->unit, &info, NULL) == 0) {
 		v.pid = info.pid;
@@ -141,7 +171,11 @@ static void render_view(struct brink_control *ctl, struct ctl_service *s, bool d
 		v.results = info.results;
 		v.skipped_missing = info.skipped_missing;
 		v.skipped_bad = info.skipped_bad;
+		v.has_usage = true;
 		v.cpu_usage_ns = info.cpu_usage_ns;
+		v.memory_bytes = info.memory_bytes;
+		v.net_rx_bytes = info.net_rx_bytes;
+		v.net_tx_bytes = info.net_tx_bytes;
 	}
 	cb(ctx, &v);
 }
@@ -149,6 +183,12 @@ static void render_view(struct brink_control *ctl, struct ctl_service *s, bool d
 static void render(struct brink_control *ctl, struct ctl_service *s, brink_service_cb cb, void *ctx)
 {
 	render_view(ctl, s, true, cb, ctx);
+}
+
+void control__service_render(struct brink_control *ctl, struct ctl_service *s,
+			     brink_service_cb cb, void *ctx)
+{
+	render(ctl, s, cb, ctx);
 }
 
 struct ctl_runtime *control__runtime_find(struct brink_control *ctl, const char *name)
@@ -199,7 +239,8 @@ bool control__port_taken(struct brink_control *ctl, int port)
 	return brink_store_ecm_port_taken(ctl->st, port); /* a tenant's ECM block */
 }
 
-/* Gives a forward or analyze service its stream port: the next one of
+/* Gives a service its host ports: a forward or analyze service one stream
+ * port, a custom service one per container port. Each is the next one of
  * ports.first..ports.last, round robin, that no service holds (a port just
  * given back is not handed out again at once: its old listener may still be
  * closing on the router's thread). */
@@ -207,18 +248,19 @@ static int allocate_stream_port(struct brink_control *ctl, struct ctl_service *s
 				struct brink_error **err)
 {
 	int first = ctl->cfg.ports_first, span = ctl->cfg.ports_last - first + 1;
-	if (s->rec.spec.kind == BRINK_KIND_CUSTOM)
-		return 0;
-	for (int i = 0; i < span; i++) {
+	size_t want = s->rec.spec.kind == BRINK_KIND_CUSTOM ? s->rec.spec.nports : 1;
+	s->rec.nports = 0;
+	for (int i = 0; i < span && s->rec.nports < want; i++) {
 		int p = first + (ctl->next_port + i) % span;
 		if (!control__port_taken(ctl, p)) {
-			s->rec.ports[0] = p;
-			s->rec.nports = 1;
+			s->rec.ports[s->rec.nports++] = p;
 			ctl->next_port = (p - first + 1) % span;
-			return 0;
 		}
 	}
-	return brink_error_make(err, BRINK_E_CONFLICT, "no free port left in %d-%d",
+	if (s->rec.nports == want)
+		return 0;
+	s->rec.nports = 0;
+	return brink_error_make(err, BRINK_E_CONFLICT, "no %zu free ports left in %d-%d", want,
 				ctl->cfg.ports_first, ctl->cfg.ports_last);
 }
 
@@ -242,8 +284,8 @@ static struct ctl_service *service_new(const char *tenant_id, struct brink_spec 
 	return s;
 }
 
-static int persist_state(struct brink_control *ctl, struct ctl_service *s,
-			 struct brink_error **err)
+int control__service_persist(struct brink_control *ctl, struct ctl_service *s,
+			     struct brink_error **err)
 {
 	return brink_store_service_set_state(ctl->st, s->rec.id, s->rec.desired_running,
 					     s->rec.state, s->rec.reason, err);
@@ -288,10 +330,31 @@ static int place_and_insert(struct brink_control *ctl, struct ctl_service *s,
 	}
 	if (placed < 0) {
 		s->rec.desired_running = false;
-		if (persist_state(ctl, s, err) < 0)
+		if (control__service_persist(ctl, s, err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* Prepares the service on a thread of its own, which starts while the row
+ * is stored as pending (the fsync overlaps the container's creation; if the
+ * insert fails the service goes and the thread drops what it made). When no
+ * thread can be had, places it now. */
+static int prepare_and_insert(struct brink_control *ctl, struct ctl_service *s,
+			      struct brink_error **err)
+{
+	bool threaded = control__prepare_start(ctl, s) == 0;
+	if (brink_store_service_insert(ctl->st, &s->rec, err) < 0) {
+		if (!threaded) /* else unplacing the service releases it */
+			control__cpu_release(ctl, s);
+		return -1;
+	}
+	if (threaded)
+		return 0;
+	struct brink_error *place_err = NULL;
+	s->rec.desired_running = control__service_place(ctl, s, &place_err) == 0;
+	brink_error_free(&place_err);
+	return control__service_persist(ctl, s, err);
 }
 
 static int create_locked(struct brink_control *ctl, const char *tenant_id, struct brink_spec *spec,
@@ -309,7 +372,8 @@ static int create_locked(struct brink_control *ctl, const char *tenant_id, struc
 	}
 	HASH_ADD(hh, ctl->services, key, sizeof(uint64_t), s);
 	control__cpu_rebalance(ctl, s); /* others shrink before the new one starts */
-	if (place_and_insert(ctl, s, err) < 0) {
+	if (control__wants_prepare(s) ? prepare_and_insert(ctl, s, err) < 0
+				       : place_and_insert(ctl, s, err) < 0) {
 		HASH_DEL(ctl->services, s);
 		control__service_unplace(ctl, s);
 		control__cpu_rebalance(ctl, NULL);
@@ -363,19 +427,19 @@ int brink_control_service_list(struct brink_control *ctl, const char *tenant_id,
 
 static int stop_locked(struct brink_control *ctl, struct ctl_service *s, struct brink_error **err)
 {
-	if (s->rec.state == BRINK_STATE_STOPPED)
+	if (s->rec.state == BRINK_STATE_STOPPED && !s->preparing)
 		return 0; /* stopping a stopped service is a no-op */
 	control__service_unplace(ctl, s);
 	control__cpu_rebalance(ctl, NULL);
 	s->rec.state = BRINK_STATE_STOPPED;
 	s->rec.desired_running = false;
 	s->rec.reason[0] = '\0';
-	return persist_state(ctl, s, err);
+	return control__service_persist(ctl, s, err);
 }
 
 static int start_locked(struct brink_control *ctl, struct ctl_service *s, struct brink_error **err)
 {
-	if (s->rec.state == BRINK_STATE_RUNNING)
+	if (s->rec.state == BRINK_STATE_RUNNING || s->preparing)
 		return 0;
 	if (control__cpu_admit(ctl, s, err) < 0)
 		return -1;
@@ -383,7 +447,7 @@ static int start_locked(struct brink_control *ctl, struct ctl_service *s, struct
 	struct brink_error *place_err = NULL;
 	s->rec.desired_running = control__service_place(ctl, s, &place_err) == 0;
 	brink_error_free(&place_err);
-	return persist_state(ctl, s, err);
+	return control__service_persist(ctl, s, err);
 }
 
 static int act(struct brink_control *ctl, const char *tenant_id, const char *id,
@@ -441,9 +505,9 @@ void control__on_exit(void *ctx, uint64_t unit_id, const char *reason)
 		log_warn("service %s: %s", s->rec.id, reason);
 		control__service_unplace(ctl, s);
 		control__cpu_rebalance(ctl, NULL);
-		set_failed(s, reason);
+		control__service_set_failed(s, reason);
 		s->rec.desired_running = false;
-		if (persist_state(ctl, s, &err) < 0) {
+		if (control__service_persist(ctl, s, &err) < 0) {
 			log_error("service %s: %s", s->rec.id, err->msg);
 			brink_error_free(&err);
 		}

@@ -87,6 +87,18 @@ static const struct cfg_key keys[] = {
 	NUM("graphql.max_cost", CFG_INT, graphql_max_cost, 10, 100000000, "20000", true),
 	NUM("api.session_ttl", CFG_INT, api_session_ttl, 60, 2592000, "43200", true),
 	NUM("api.sessions_max", CFG_INT, api_sessions_max, 1, 1000000, "4096", false),
+	/* docker runtime: the engine's API socket, the network containers join,
+	 * how long a pull may take, what happens when a container exits */
+	STR("docker.socket", docker_socket, "/var/run/docker.sock", false),
+	STR("docker.network", docker_network, "bridge", false),
+	NUM("docker.pull_timeout_ms", CFG_INT, docker_pull_timeout_ms, 1000, 3600000, "600000", false),
+	NUM("docker.stop_timeout_s", CFG_INT, docker_stop_timeout_s, 0, 300, "2", false),
+	STR("docker.restart", docker_restart, "on-failure", false),
+	NUM("docker.restart_max", CFG_INT, docker_restart_max, 0, 1000, "3", false),
+	STR("docker.publish_ip", docker_publish_ip, "", false), /* "": as ingest.bind */
+	/* forward and analyze services on docker run brink-worker in this image,
+	 * which scripts/worker-image.sh builds (no registry) */
+	STR("docker.worker_image", docker_worker_image, "brink/worker:1", false),
 };
 
 static const struct cfg_key *find_key(const char *name)

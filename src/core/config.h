@@ -61,6 +61,15 @@ struct brink_config {
 	int graphql_max_cost;
 	int api_session_ttl; /* seconds */
 	int api_sessions_max;
+	/* docker runtime */
+	char docker_socket[256];
+	char docker_network[64];
+	int docker_pull_timeout_ms;
+	int docker_stop_timeout_s;
+	char docker_restart[16]; /* "no" | "on-failure" */
+	int docker_restart_max;
+	char docker_publish_ip[64]; /* "": as ingest.bind */
+	char docker_worker_image[128];
 };
 
 /* Sets every key to its default. */

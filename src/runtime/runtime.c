@@ -3,9 +3,11 @@
 #include <string.h>
 
 extern const struct brink_runtime_ops brink_runtime_sandbox;
+extern const struct brink_runtime_ops brink_runtime_docker;
 
 const struct brink_runtime_ops *const brink_runtime_drivers[] = {
 	&brink_runtime_sandbox,
+	&brink_runtime_docker,
 	NULL,
 };
 

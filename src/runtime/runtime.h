@@ -17,6 +17,7 @@
 #include "brink/error.h"
 
 struct brink_runtime; /* a driver's instance state, opaque */
+struct brink_config;  /* core/config.h */
 struct brink_unit;    /* one placed unit, owned by its driver, opaque */
 
 struct brink_runtime_config {
@@ -30,6 +31,8 @@ struct brink_runtime_config {
 	 * until the control plane calls stop() on it (which then only cleans up). */
 	void (*on_exit)(void *ctx, uint64_t unit_id, const char *reason);
 	void *ctx;
+	/* Every configuration key (core/config.h); a driver reads its own section. */
+	const struct brink_config *conf;
 };
 
 struct brink_unit_spec {
@@ -42,6 +45,12 @@ struct brink_unit_spec {
 	 * and the worker's analyze configuration (JSON, borrowed; NULL: none). */
 	int model_fd;
 	const char *analyze_config;
+	/* custom: the image and its published ports (container_ports[i] on
+	 * host_ports[i], bound on host_ip; "" = every address) */
+	const char *image;
+	size_t nports;
+	const int *container_ports, *host_ports;
+	const char *host_ip;
 };
 
 /* A model file to check (parse and describe) in a sandboxed worker. */
@@ -54,6 +63,10 @@ struct brink_model_check {
 	uint64_t memory_bytes;/* its memory limit */
 };
 
+/* Told what a long preparation (an image pull) is doing: one short line per
+ * step. Returns nonzero to abandon the preparation. */
+typedef int (*brink_runtime_progress)(void *ctx, const char *line);
+
 /* What a driver can say about a running unit (for /v1/services/{id} and profiling). */
 struct brink_unit_info {
 	int pid;               /* host pid of the unit's main process, 0 if none */
@@ -64,6 +77,7 @@ struct brink_unit_info {
 	uint64_t memory_bytes; /* memory in use */
 	/* An analyze worker's last counters (all 0 for other kinds). */
 	uint64_t readings, results, skipped_missing, skipped_bad;
+	uint64_t net_rx_bytes, net_tx_bytes; /* 0 when the runtime cannot tell */
 };
 
 struct brink_runtime_ops {
@@ -112,6 +126,19 @@ struct brink_runtime_ops {
 	 * check itself could not run. */
 	int (*check_model)(struct brink_runtime *rt, const struct brink_model_check *c,
 			   char **summary, struct brink_error **err);
+	/* Optional: makes what start() needs and may take long (pulls the image),
+	 * reporting through progress. Called without the control plane's lock,
+	 * from any thread; start() works without it (slower). */
+	int (*prepare)(struct brink_runtime *rt, const struct brink_unit_spec *spec,
+		       brink_runtime_progress progress, void *ctx, struct brink_error **err);
+
+	/* Optional: for drivers whose units outlive brinkd (containers). Called
+	 * after brinkd's start placed every service that should run, with their
+	 * ids: removes every unit of this brinkd not in keep[] (start() re-adopts
+	 * a unit it finds still running, so nothing is orphaned or duplicated).
+	 * Returns how many were removed, or -1. */
+	int (*reap_except)(struct brink_runtime *rt, const uint64_t *keep, size_t n,
+			   struct brink_error **err);
 };
 
 /* The NULL-terminated table of drivers compiled in. */

@@ -3,6 +3,7 @@
  *   brink-worker --fd N [--seccomp-fd N] [--data-fd N] [--kind K] [--unit ID]
  *                [--model-fd N --analyze CONFIG] [--log-level LEVEL]
  *   brink-worker --fd N [--seccomp-fd N] --model-fd N --check-model FORMAT
+ *   brink-worker --connect DIR [--unit ID] [--kind K] [--log-level LEVEL]
  *
  * (or BRINK_WORKER_FD / BRINK_SECCOMP_FD in the environment). It talks to
  * brinkd over the SOCK_SEQPACKET control socket N with the frames of
@@ -20,7 +21,11 @@
  * A model file is the tenant's, untrusted, so it is parsed under the filter
  * in both modes: libhdf5 reading a file image and OpenBLAS need nothing the
  * filter denies (memory, and reads of descriptors already open; the e2e and
- * check-mode tests run both ways under it). */
+ * check-mode tests run both ways under it).
+ *
+ * In a container (the docker runtime) no descriptor can be inherited:
+ * --connect makes the worker connect the SOCK_SEQPACKET sockets DIR/control.sock and DIR/data.sock that brinkd
+ * listens on, in a directory bind-mounted into the container. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -35,6 +40,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -312,6 +318,7 @@ static int check_socket(int fd)
 
 struct options {
 	int fd, seccomp_fd, data_fd, model_fd;
+	const char *connect_dir;
 	uint64_t unit;
 	bool forward, analyze;
 	const char *config;       /* --analyze */
@@ -328,7 +335,8 @@ static int parse_fd(const char *s)
 static void usage(void)
 {
 	fprintf(stderr, "usage: brink-worker --fd N [--seccomp-fd N] [--data-fd N] [--kind K] [--unit ID]"
-			" [--model-fd N] [--analyze CONFIG] [--check-model FORMAT] [--log-level L]\n");
+			" [--model-fd N] [--analyze CONFIG] [--check-model FORMAT] [--log-level L]\n"
+			"       brink-worker --connect DIR [--kind K] [--unit ID] [--log-level L]\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -343,6 +351,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"model-fd", required_argument, NULL, 'm'},
 		{"analyze", required_argument, NULL, 'a'},
 		{"check-model", required_argument, NULL, 'c'},
+		{"connect", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *sfd = getenv("BRINK_SECCOMP_FD");
@@ -352,6 +361,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->data_fd = o->model_fd = -1;
 	o->forward = o->analyze = false;
 	o->config = o->check_format = NULL;
+	o->connect_dir = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -387,11 +397,43 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (brink_log_parse_level(optarg, &brink_log_threshold) < 0)
 				return -1;
 			break;
+		case 'C':
+			o->connect_dir = optarg;
+			break;
 		default:
 			return -1;
 		}
 	}
-	return o->fd >= 0 && optind == argc ? 0 : -1;
+	return (o->fd >= 0 || o->connect_dir) && optind == argc ? 0 : -1;
+}
+
+/* Connects a SOCK_SEQPACKET socket to DIR/NAME; returns it or -1. */
+static int connect_to(const char *dir, const char *name)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", dir, name) >=
+	    sizeof(a.sun_path)) {
+		log_error("socket path %s/%s is too long", dir, name);
+		return -1;
+	}
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		log_error("connecting %s: %s", a.sun_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int connect_channels(struct options *o)
+{
+	if (!o->connect_dir)
+		return 0;
+	if ((o->fd = connect_to(o->connect_dir, "control.sock")) < 0 ||
+	    (o->data_fd = connect_to(o->connect_dir, "data.sock")) < 0)
+		return -1;
+	return 0;
 }
 
 /* Reads the whole model memfd into a malloc'd buffer. */
@@ -458,6 +500,8 @@ int main(int argc, char **argv)
 		usage();
 		return 1;
 	}
+	if (connect_channels(&o) < 0)
+		return 1;
 	w.fd = o.fd;
 	w.data_fd = o.data_fd;
 	w.forward = o.forward;

@@ -118,7 +118,8 @@ static int group_teardown(void **state)
 
 static struct brink_unit *start_unit(uint64_t id, double cpu, uint64_t mem)
 {
-	struct brink_unit_spec spec = {id, "t1", "forward", cpu, mem, -1, NULL};
+	struct brink_unit_spec spec = {.id = id, .tenant = "t1", .kind = "forward",
+					       .cpu = cpu, .model_fd = -1, .memory_bytes = mem};
 	struct brink_unit *u = NULL;
 	struct brink_error *err = NULL;
 	int rc = ops->start(fx.rt, &spec, &u, &err);
@@ -437,7 +438,8 @@ static int hook_stop_rc = 1, hook_start_rc = 1;
 
 static void restart_hook(uint64_t id)
 {
-	struct brink_unit_spec spec = {id + 1000, "t1", "forward", 0.3, 64 << 20, -1, NULL};
+	struct brink_unit_spec spec = {.id = id + 1000, .tenant = "t1", .kind = "forward",
+					       .cpu = 0.3, .model_fd = -1, .memory_bytes = 64 << 20};
 	hook_stop_rc = ops->stop(fx.rt, hook_victim, NULL);
 	hook_start_rc = ops->start(fx.rt, &spec, &hook_started, NULL);
 }
@@ -478,7 +480,8 @@ struct starter {
 static void *starter_main(void *arg)
 {
 	struct starter *st = arg;
-	struct brink_unit_spec spec = {st->id, "t1", "forward", 0.2, 64 << 20, -1, NULL};
+	struct brink_unit_spec spec = {.id = st->id, .tenant = "t1", .kind = "forward",
+					       .cpu = 0.2, .model_fd = -1, .memory_bytes = 64 << 20};
 	struct brink_error *err = NULL;
 	st->rc = ops->start(fx.rt, &spec, &st->u, &err);
 	if (err)
@@ -556,7 +559,8 @@ static void test_reap_orphans(void **state)
 static void test_bad_spec(void **state)
 {
 	(void)state;
-	struct brink_unit_spec spec = {107, "t1", "forward", 0, 1 << 20, -1, NULL};
+	struct brink_unit_spec spec = {.id = 107, .tenant = "t1", .kind = "forward",
+					       .cpu = 0, .model_fd = -1, .memory_bytes = 1 << 20};
 	struct brink_unit *u = NULL;
 	struct brink_error *err = NULL;
 	assert_int_equal(ops->start(fx.rt, &spec, &u, &err), -1);
@@ -581,7 +585,8 @@ static struct brink_error *start_with_script(const char *script, unsigned timeou
 	struct brink_runtime *rt = NULL;
 	struct brink_error *err = NULL;
 	assert_int_equal(ops->init(&cfg, &rt, &err), 0);
-	struct brink_unit_spec spec = {108, "t1", "forward", 0.5, 64 << 20, -1, NULL};
+	struct brink_unit_spec spec = {.id = 108, .tenant = "t1", .kind = "forward",
+					       .cpu = 0.5, .model_fd = -1, .memory_bytes = 64 << 20};
 	struct brink_unit *u = NULL;
 	assert_int_equal(ops->start(rt, &spec, &u, &err), -1);
 	assert_null(u);
