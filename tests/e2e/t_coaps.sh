@@ -114,7 +114,7 @@ api GET "/v1/bootstrap?protocol=coaps" "" "$TA"
 check "GET /v1/bootstrap?protocol=coaps: port and PSK identity" \
 	test "$(jqb '.endpoints.coaps | "\(.port) \(.psk_identity) \(.path)"')" = "$COAPS_PORT alpha/roof /t/roof"
 api GET "/v1/bootstrap" "" "$TA"
-check "GET /v1/bootstrap lists tcp, coap and coaps" test "$(jqb '.endpoints | keys | join(",")')" = coap,coaps,tcp
+check "GET /v1/bootstrap lists tcp, coap, coaps and mqtt" test "$(jqb '.endpoints | keys | join(",")')" = coap,coaps,mqtt,tcp
 api GET "/v1/bootstrap?protocol=pigeon" "" "$TA"
 expect_status 404 "GET /v1/bootstrap?protocol=pigeon"
 reply=$(printf '%s coaps\n' "$TA" | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$BOOTSTRAP_PORT; cat >&3; cat <&3")
