@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-util.h"
+
 struct sink {
 	size_t len;
 	char last[64]; /* the start of the last body */
@@ -32,19 +34,6 @@ static size_t discard(char *p, size_t sz, size_t n, void *ctx)
 	}
 	s->len += sz * n;
 	return sz * n;
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
 }
 
 static CURL *client(const char *key, struct curl_slist **hdrs, struct sink *sink)
@@ -108,9 +97,9 @@ int main(int argc, char **argv)
 	CURL *c = client(argv[3], &hdrs, &sink);
 	double *t = calloc((size_t)n, sizeof(double));
 	for (int i = 0; i < n; i++) {
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		int st = request(c, url, is_list ? NULL : body, &sink);
-		t[i] = now_us() - t0;
+		t[i] = bench_now_us() - t0;
 		if (st != (is_list ? 200 : 201)) {
 			fprintf(stderr, "api_bench: request %d answered %d\n", i, st);
 			return 1;
@@ -124,8 +113,8 @@ int main(int argc, char **argv)
 		double sum = 0;
 		for (int i = 0; i < n; i++)
 			sum += t[i];
-		qsort(t, (size_t)n, sizeof(double), cmp);
-		printf("%.1f %.1f %.1f %zu\n", t[n / 2], t[(n * 99) / 100], sum / n,
+		bench_sort(t, (size_t)n);
+		printf("%.1f %.1f %.1f %zu\n", bench_pct(t, (size_t)n, 50), bench_pct(t, (size_t)n, 99), sum / n,
 		       sink.len / (size_t)n);
 	}
 	free(t);

@@ -51,26 +51,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 #define WINDOW 256 /* connection handshakes in flight */
 #define HOLD_TIMEOUT_S 60
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double pct(double *t, int n, int p) /* t sorted */
-{
-	return t[(n * p) / 100 < n ? (n * p) / 100 : n - 1];
-}
 
 /* ---------------- REST over one kept-alive libcurl handle ---------------- */
 
@@ -162,12 +146,12 @@ static int mode_things(const char *base, const char *key, int n, const char *pat
 	snprintf(hurl, sizeof(hurl), "%s/healthz", base);
 	CURL *c = client(key, &hdrs, &sink);
 	double *t = calloc((size_t)n, sizeof(double));
-	double start = now_us();
+	double start = bench_now_us();
 	for (int i = 0; i < n; i++) {
 		snprintf(body, sizeof(body), "{\"name\":\"thing-%d\"}", i);
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		int st = request(c, NULL, url, body, &sink);
-		t[i] = now_us() - t0;
+		t[i] = bench_now_us() - t0;
 		if (st != 201 || json_str(sink.buf, "key", tkey, sizeof(tkey)) < 0) {
 			fprintf(stderr, "conn_bench: POST /v1/things %d answered %d: %.200s\n", i, st,
 				sink.buf ? sink.buf : "");
@@ -175,25 +159,25 @@ static int mode_things(const char *base, const char *key, int n, const char *pat
 		}
 		fprintf(f, "{\"thing\":\"thing-%d\",\"key\":\"%s\"}\n", i, tkey);
 	}
-	double total = now_us() - start;
+	double total = bench_now_us() - start;
 	if (fclose(f) != 0) {
 		perror(path);
 		return 1;
 	}
-	qsort(t, (size_t)n, sizeof(double), cmp);
+	bench_sort(t, (size_t)n);
 	int hn = 1000;
 	double *h = calloc((size_t)hn, sizeof(double));
 	for (int i = 0; i < hn; i++) {
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		if (request(c, NULL, hurl, NULL, &sink) != 200) {
 			fprintf(stderr, "conn_bench: GET /healthz failed\n");
 			return 1;
 		}
-		h[i] = now_us() - t0;
+		h[i] = bench_now_us() - t0;
 	}
-	qsort(h, (size_t)hn, sizeof(double), cmp);
-	printf("%.2f %.1f %.1f %.1f %.1f\n", total / 1e6, pct(t, n, 50), pct(t, n, 99),
-	       pct(h, hn, 50), pct(h, hn, 99));
+	bench_sort(h, (size_t)hn);
+	printf("%.2f %.1f %.1f %.1f %.1f\n", total / 1e6, bench_pct(t, (size_t)n, 50), bench_pct(t, (size_t)n, 99),
+	       bench_pct(h, (size_t)hn, 50), bench_pct(h, (size_t)hn, 99));
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	free(t);
@@ -272,7 +256,7 @@ static int mode_hold(const char *kind, int port, int n, const char *auth_path)
 	int ep = epoll_create1(0);
 	struct epoll_event evs[512];
 	int next = 0, inflight = 0, ready = 0, gone = 0;
-	double t0 = now_us();
+	double t0 = bench_now_us();
 	signal(SIGUSR1, on_stop);
 	signal(SIGTERM, on_stop);
 	signal(SIGPIPE, SIG_IGN);
@@ -296,7 +280,7 @@ static int mode_hold(const char *kind, int port, int n, const char *auth_path)
 			next++;
 			inflight++;
 		}
-		if (now_us() - t0 > HOLD_TIMEOUT_S * 1e6) {
+		if (bench_now_us() - t0 > HOLD_TIMEOUT_S * 1e6) {
 			printf("error timeout: %d of %d ready after %d s\n", ready, n, HOLD_TIMEOUT_S);
 			return 1;
 		}
@@ -367,7 +351,7 @@ static int mode_hold(const char *kind, int port, int n, const char *auth_path)
 	}
 	if (stop_flag)
 		return 1;
-	printf("ready %d %.0f\n", ready, (now_us() - t0) / 1e3);
+	printf("ready %d %.0f\n", ready, (bench_now_us() - t0) / 1e3);
 	fflush(stdout);
 	/* hold: anything readable now is the server closing the connection (or an
 	 * unexpected line) */
@@ -409,7 +393,7 @@ static int tcp_connect(int port, int *refused, double deadline)
 			return fd;
 		int err = errno;
 		close(fd);
-		if (err != ECONNREFUSED || now_us() > deadline) {
+		if (err != ECONNREFUSED || bench_now_us() > deadline) {
 			fprintf(stderr, "conn_bench: connect to %d: %s\n", port, strerror(err));
 			return -1;
 		}
@@ -452,7 +436,7 @@ static int first_reading(int fd, double deadline)
 	size_t len = 0;
 	struct timeval tv = {.tv_sec = 0, .tv_usec = 100000};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (now_us() < deadline) {
+	while (bench_now_us() < deadline) {
 		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
@@ -488,7 +472,7 @@ static int mode_first(const char *base, const char *key, int ingest, const char 
 	if (n <= 0 || n > 100000)
 		return 2;
 	snprintf(url, sizeof(url), "%s/v1/services", base);
-	if ((thing_fd = tcp_connect(ingest, NULL, now_us() + 2e6)) < 0)
+	if ((thing_fd = tcp_connect(ingest, NULL, bench_now_us() + 2e6)) < 0)
 		return 1;
 	int len = snprintf(line, sizeof(line), "%s\n", auth_line);
 	if (write(thing_fd, line, (size_t)len) != len)
@@ -506,9 +490,9 @@ static int mode_first(const char *base, const char *key, int ingest, const char 
 	int rc = 0, refused_starts = 0;
 	usleep(100000);
 	for (int i = 0; i < n && rc == 0; i++) {
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		int st = request(c, NULL, url, body, &sink);
-		double t1 = now_us();
+		double t1 = bench_now_us();
 		const char *pp = sink.buf ? strstr(sink.buf, "\"ports\":[") : NULL;
 		int port = pp ? atoi(pp + 9) : 0;
 		if (st != 201 || port <= 0 || json_str(sink.buf, "id", id, sizeof(id)) < 0) {
@@ -523,12 +507,12 @@ static int mode_first(const char *base, const char *key, int ingest, const char 
 			rc = 1;
 			break;
 		}
-		tc[i] = now_us() - t1;
+		tc[i] = bench_now_us() - t1;
 		refused_starts += refused > before;
 		len = snprintf(line, sizeof(line), "%s\n", key);
 		if (write(fd, line, (size_t)len) != len || first_reading(fd, t1 + 5e6) < 0)
 			rc = 1;
-		double t2 = now_us();
+		double t2 = bench_now_us();
 		close(fd);
 		ts[i] = t1 - t0;
 		tf[i] = t2 - t0;
@@ -543,13 +527,13 @@ static int mode_first(const char *base, const char *key, int ingest, const char 
 	pthread_join(th, NULL);
 	close(thing_fd);
 	if (rc == 0) {
-		qsort(tf, (size_t)n, sizeof(double), cmp);
-		qsort(ts, (size_t)n, sizeof(double), cmp);
-		qsort(ta, (size_t)n, sizeof(double), cmp);
-		qsort(tc, (size_t)n, sizeof(double), cmp);
-		printf("%.1f %.1f %.1f %.1f %.1f %.1f %d %d %.1f %.1f %.1f\n", pct(tf, n, 50),
-		       pct(tf, n, 99), pct(ts, n, 50), pct(ts, n, 99), pct(ta, n, 50), pct(ta, n, 99),
-		       refused_starts, refused, pct(tc, n, 50), pct(tc, n, 99), tf[n - 1]);
+		bench_sort(tf, (size_t)n);
+		bench_sort(ts, (size_t)n);
+		bench_sort(ta, (size_t)n);
+		bench_sort(tc, (size_t)n);
+		printf("%.1f %.1f %.1f %.1f %.1f %.1f %d %d %.1f %.1f %.1f\n", bench_pct(tf, (size_t)n, 50),
+		       bench_pct(tf, (size_t)n, 99), bench_pct(ts, (size_t)n, 50), bench_pct(ts, (size_t)n, 99), bench_pct(ta, (size_t)n, 50), bench_pct(ta, (size_t)n, 99),
+		       refused_starts, refused, bench_pct(tc, (size_t)n, 50), bench_pct(tc, (size_t)n, 99), tf[n - 1]);
 	}
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);

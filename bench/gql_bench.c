@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-util.h"
+
 struct sink {
 	size_t len;
 };
@@ -23,19 +25,6 @@ static size_t collect(char *p, size_t sz, size_t n, void *ctx)
 	(void)p;
 	s->len += sz * n;
 	return sz * n;
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
 }
 
 static char *read_file(const char *path)
@@ -83,7 +72,7 @@ int main(int argc, char **argv)
 	double *t = calloc((size_t)n, sizeof(double)), sum = 0;
 	for (int i = -100; i < n; i++) { /* 100 warm-up requests (JIT, caches) */
 		sink.len = 0;
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		long code = 0;
 		if (curl_easy_perform(c) != CURLE_OK ||
 		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code != 200) {
@@ -91,12 +80,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (i >= 0) {
-			t[i] = now_us() - t0;
+			t[i] = bench_now_us() - t0;
 			sum += t[i];
 		}
 	}
-	qsort(t, (size_t)n, sizeof(double), cmp);
-	printf("%.0f %.0f %.0f %zu\n", t[n / 2], t[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1],
+	bench_sort(t, (size_t)n);
+	printf("%.0f %.0f %.0f %zu\n", bench_pct(t, (size_t)n, 50), bench_pct(t, (size_t)n, 99),
 	       sum / n, sink.len);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);

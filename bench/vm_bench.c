@@ -14,28 +14,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-util.h"
+
 #include "control/vm.h"
 #include "runtime/libvirt.h"
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double pct(double *v, int n, double p)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp);
-	int i = (int)(p * (n - 1) + 0.5);
-	return v[i];
-}
 
 static void die(const char *what, struct brink_error *err)
 {
@@ -50,7 +32,8 @@ struct side {
 
 static void report(struct side *s, int n, double ref_p50)
 {
-	double p50 = pct(s->t, n, 0.5), p99 = pct(s->t, n, 0.99);
+	bench_sort(s->t, (size_t)n);
+	double p50 = bench_pct(s->t, (size_t)n, 50), p99 = bench_pct(s->t, (size_t)n, 99);
 	printf("  %-44s p50 %9.1f us  p99 %9.1f us  ratio(p50) %7.1fx\n", s->name, p50, p99,
 	       p50 / ref_p50);
 }
@@ -101,34 +84,35 @@ int main(int argc, char **argv)
 					      .vcpu = 1, .memory_mb = 256};
 		char *xml = brink_vmrt_domain_xml(&d, "test", "/x/o.qcow2", "/x/s.iso", "default");
 		/* reference: the XML given to libvirt directly */
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		virDomainPtr dom = virDomainDefineXML(conn, xml);
-		t[0][i] = now_us() - t0;
+		t[0][i] = bench_now_us() - t0;
 		if (!dom)
 			die("virDomainDefineXML", NULL);
 		virDomainUndefine(dom);
 		virDomainFree(dom);
 		free(xml);
 		/* brink's define step */
-		t0 = now_us();
+		t0 = bench_now_us();
 		if (brink_vmrt_define(rt, &d, uuid, &err) < 0)
 			die("define", err);
-		t[1][i] = now_us() - t0;
+		t[1][i] = bench_now_us() - t0;
 		brink_vmrt_undefine(rt, uuid, &err);
 		/* brink's whole create path, without and with a password */
 		for (int k = 2; k < 4; k++) {
 			struct brink_vm vm;
 			struct brink_vm_spec sp = {.name = name, .base = "base.qcow2", .user = "semedi",
 						   .password = k == 3 ? "hola" : NULL};
-			t0 = now_us();
+			t0 = bench_now_us();
 			if (brink_control_vm_create(ctl, tenant.id, &sp, &vm, &err) < 0)
 				die("create", err);
-			t[k][i] = now_us() - t0;
+			t[k][i] = bench_now_us() - t0;
 			if (brink_control_vm_destroy(ctl, tenant.id, vm.id, true, &err) < 0)
 				die("destroy", err);
 		}
 	}
-	double ref = pct(t[0], n, 0.5);
+	bench_sort(t[0], (size_t)n);
+	double ref = bench_pct(t[0], (size_t)n, 50);
 	struct side sides[] = {
 		{"virDomainDefineXML, same XML (reference)", t[0]},
 		{"brink define step (XML + define)", t[1]},
