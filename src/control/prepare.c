@@ -12,7 +12,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "brink/log.h"
 #include "control/control-internal.h"
@@ -37,7 +39,16 @@ struct prepare_job {
 	brink_id tenant;
 	char host_ip[64];
 	int container_ports[BRINK_PORTS_MAX], host_ports[BRINK_PORTS_MAX];
+	char *analyze_config; /* an analyze unit's (spec.model_fd is the job's too) */
 };
+
+static void job_free(struct prepare_job *job)
+{
+	if (job->spec.model_fd > 0)
+		close(job->spec.model_fd);
+	free(job->analyze_config);
+	free(job);
+}
 
 void control__progress_add(struct ctl_service *s, const char *line)
 {
@@ -152,7 +163,7 @@ static void *prepare_main(void *arg)
 	ctl->preparing--;
 	pthread_cond_broadcast(&ctl->changed);
 	pthread_mutex_unlock(&ctl->lock);
-	free(job);
+	job_free(job);
 	return NULL;
 }
 
@@ -165,6 +176,17 @@ static struct prepare_job *job_new(struct brink_control *ctl, struct ctl_service
 	job->runtime = s->runtime;
 	job->key = s->key;
 	control__unit_spec(ctl, s, &job->spec);
+	if (s->rec.spec.kind == BRINK_KIND_ANALYZE) { /* its model and configuration */
+		struct brink_error *err = NULL;
+		if (control__analyze_unit(ctl, s, &job->spec.model_fd, &job->analyze_config,
+					  &err) < 0) {
+			log_warn("service %s: %s", s->rec.id, err->msg);
+			brink_error_free(&err);
+			free(job);
+			return NULL;
+		}
+		job->spec.analyze_config = job->analyze_config;
+	}
 	snprintf(job->image, sizeof(job->image), "%s", s->rec.spec.image);
 	snprintf(job->tenant, sizeof(job->tenant), "%s", s->rec.tenant_id);
 	snprintf(job->host_ip, sizeof(job->host_ip), "%s", job->spec.host_ip ? job->spec.host_ip : "");
@@ -195,7 +217,7 @@ int control__prepare_start(struct brink_control *ctl, struct ctl_service *s)
 	int rc = pthread_create(&t, &attr, prepare_main, job);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
-		free(job);
+		job_free(job);
 		return -1;
 	}
 	s->prepare_gen = job->gen; /* the thread waits for the lock we hold */

@@ -115,6 +115,8 @@ char *dk__escape(const char *s, char *out, size_t outlen);
 int dk__worker_listen(struct brink_runtime *rt, uint64_t id, struct dk_worker *w,
 		      struct brink_error **err);
 int dk__worker_accept(struct dk_worker *w, unsigned timeout_ms, struct brink_error **err);
+/* Writes an analyze worker's model (the memfd model_fd) into the directory. */
+int dk__worker_model(struct dk_worker *w, int model_fd, struct brink_error **err);
 void dk__worker_close(struct dk_worker *w);
 
 /* docker-update.c: set_cpu() queues, a few updater threads apply. */

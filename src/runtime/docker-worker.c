@@ -4,7 +4,9 @@
  * own for the unit, bind-mounted into the container at /run/brink; the worker
  * connects both (brink-worker --connect) and sends READY, as it does in the
  * sandbox. The sockets are unlinked once accepted, so nothing else can
- * connect; the directory goes with the unit. */
+ * connect; the directory goes with the unit. An analyze worker's model is a
+ * file there too (model), which the worker opens before anything else and
+ * which is unlinked once the worker is READY. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -100,6 +102,38 @@ static int wait_ready(int fd, uint64_t deadline, struct brink_error **err)
 	return 0;
 }
 
+int dk__worker_model(struct dk_worker *w, int model_fd, struct brink_error **err)
+{
+	char path[sizeof(w->dir) + 16], buf[65536];
+	snprintf(path, sizeof(path), "%s/model", w->dir);
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0)
+		return brink_error_sys(err, errno, "creating %s", path);
+	off_t off = 0;
+	ssize_t n;
+	while ((n = pread(model_fd, buf, sizeof(buf), off)) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+		off += n;
+	}
+	int e = errno;
+	close(out);
+	if (n < 0) {
+		unlink(path);
+		return brink_error_sys(err, e, "writing %s", path);
+	}
+	return 0;
+}
+
+static void unlink_in(const struct dk_worker *w, const char *name)
+{
+	char path[sizeof(w->dir) + 16];
+	snprintf(path, sizeof(path), "%s/%s", w->dir, name);
+	unlink(path);
+}
+
 int dk__worker_accept(struct dk_worker *w, unsigned timeout_ms, struct brink_error **err)
 {
 	uint64_t deadline = now_ms() + timeout_ms;
@@ -111,17 +145,14 @@ int dk__worker_accept(struct dk_worker *w, unsigned timeout_ms, struct brink_err
 	close(w->listen_ctl);
 	close(w->listen_data);
 	w->listen_ctl = w->listen_data = -1;
-	char path[sizeof(w->dir) + 16];
-	snprintf(path, sizeof(path), "%s/control.sock", w->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/data.sock", w->dir);
-	unlink(path);
+	unlink_in(w, "control.sock");
+	unlink_in(w, "data.sock");
+	unlink_in(w, "model"); /* READY: the worker has loaded it */
 	return 0;
 }
 
 void dk__worker_close(struct dk_worker *w)
 {
-	char path[sizeof(w->dir) + 16];
 	int *fds[] = {&w->listen_ctl, &w->listen_data, &w->ctl_fd, &w->data_fd};
 	for (size_t i = 0; i < BRINK_ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -130,10 +161,9 @@ void dk__worker_close(struct dk_worker *w)
 	}
 	if (!w->dir[0])
 		return;
-	snprintf(path, sizeof(path), "%s/control.sock", w->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/data.sock", w->dir);
-	unlink(path);
+	unlink_in(w, "control.sock");
+	unlink_in(w, "data.sock");
+	unlink_in(w, "model");
 	rmdir(w->dir);
 	w->dir[0] = '\0';
 }

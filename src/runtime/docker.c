@@ -253,10 +253,18 @@ static json_t *worker_body(const struct brink_runtime *rt, const struct brink_un
 	json_object_set_new(hc, "ReadonlyRootfs", json_true());
 	json_object_set_new(hc, "Binds", json_pack("[s]", bind));
 	json_object_set_new(hc, "CapAdd", json_array());
-	return json_pack("{s:s,s:[s,s,s,s,s,s,s],s:s,s:o,s:o}", "Image", rt->worker_image, "Cmd",
-			 "/brink-worker", "--connect", "/run/brink", "--unit", id, "--kind",
-			 spec->kind ? spec->kind : "forward", "User", "65534:65534", "Labels",
-			 labels_json(rt, spec), "HostConfig", hc);
+	json_t *cmd = json_pack("[s,s,s,s,s,s,s]", "/brink-worker", "--connect", "/run/brink",
+				"--unit", id, "--kind", spec->kind ? spec->kind : "forward");
+	if (spec->model_fd > 0) { /* dk__worker_model() wrote it into the directory */
+		json_array_append_new(cmd, json_string("--model-file"));
+		json_array_append_new(cmd, json_string("/run/brink/model"));
+	}
+	if (spec->analyze_config) {
+		json_array_append_new(cmd, json_string("--analyze"));
+		json_array_append_new(cmd, json_string(spec->analyze_config));
+	}
+	return json_pack("{s:s,s:o,s:s,s:o,s:o}", "Image", rt->worker_image, "Cmd", cmd, "User",
+			 "65534:65534", "Labels", labels_json(rt, spec), "HostConfig", hc);
 }
 
 /* Removes a container (by id or name) whatever its state; absent is fine. */
@@ -432,6 +440,10 @@ static int run_new(struct brink_runtime *rt, const struct brink_unit_spec *spec,
 	if (worker ? check_worker_image(rt, err) < 0 || dk__worker_listen(rt, spec->id, w, err) < 0
 		   : ensure_image(rt, spec->image, NULL, NULL, err) < 0)
 		return -1;
+	if (worker && spec->model_fd > 0 && dk__worker_model(w, spec->model_fd, err) < 0) {
+		dk__worker_close(w);
+		return -1;
+	}
 	if (create(rt, spec, name, worker ? w->dir : NULL, cid, err) < 0) {
 		dk__worker_close(w);
 		return -1;

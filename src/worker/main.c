@@ -3,7 +3,8 @@
  *   brink-worker --fd N [--seccomp-fd N] [--data-fd N] [--kind K] [--unit ID]
  *                [--model-fd N --analyze CONFIG] [--log-level LEVEL]
  *   brink-worker --fd N [--seccomp-fd N] --model-fd N --check-model FORMAT
- *   brink-worker --connect DIR [--unit ID] [--kind K] [--log-level LEVEL]
+ *   brink-worker --connect DIR [--unit ID] [--kind K] [--model-file PATH --analyze CONFIG]
+ *                [--log-level LEVEL]
  *
  * (or BRINK_WORKER_FD / BRINK_SECCOMP_FD in the environment). It talks to
  * brinkd over the SOCK_SEQPACKET control socket N with the frames of
@@ -25,8 +26,10 @@
  *
  * In a container (the docker runtime) no descriptor can be inherited:
  * --connect makes the worker connect the SOCK_SEQPACKET sockets DIR/control.sock and DIR/data.sock that brinkd
- * listens on, in a directory bind-mounted into the container. */
+ * listens on, in a directory bind-mounted into the container, and
+ * --model-file opens the model brinkd left there. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <linux/filter.h>
@@ -336,7 +339,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: brink-worker --fd N [--seccomp-fd N] [--data-fd N] [--kind K] [--unit ID]"
 			" [--model-fd N] [--analyze CONFIG] [--check-model FORMAT] [--log-level L]\n"
-			"       brink-worker --connect DIR [--kind K] [--unit ID] [--log-level L]\n");
+			"       brink-worker --connect DIR [--kind K] [--unit ID]"
+			" [--model-file PATH --analyze CONFIG] [--log-level L]\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -352,6 +356,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"analyze", required_argument, NULL, 'a'},
 		{"check-model", required_argument, NULL, 'c'},
 		{"connect", required_argument, NULL, 'C'},
+		{"model-file", required_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *sfd = getenv("BRINK_SECCOMP_FD");
@@ -399,6 +404,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'C':
 			o->connect_dir = optarg;
+			break;
+		case 'M': /* opened now: nothing is opened once the filter is loaded */
+			if ((o->model_fd = open(optarg, O_RDONLY | O_CLOEXEC)) < 0) {
+				log_error("opening the model %s: %s", optarg, strerror(errno));
+				return -1;
+			}
 			break;
 		default:
 			return -1;

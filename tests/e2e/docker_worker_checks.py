@@ -1,7 +1,8 @@
 """Readings through a forward service whose brink-worker runs in a
 container: a thing sends five readings to the TCP ingest, a client on the
 service's stream port receives them. Prints "CHECK 1 name" or "CHECK 0 name:
-detail". Arguments: ingest port, stream port, tenant key, thing name, thing key."""
+detail". Arguments: ingest port, stream port, tenant key, thing name, thing key,
+and "analyze" when the service runs the rule "temp > 22"."""
 import json
 import socket
 import sys
@@ -11,6 +12,7 @@ import streamlib
 
 ingest, stream = int(sys.argv[1]), int(sys.argv[2])
 key, thing, tkey = sys.argv[3:6]
+analyze = len(sys.argv) > 6 and sys.argv[6] == "analyze"
 
 
 def connect(port, first_line):
@@ -32,3 +34,8 @@ print(f"CHECK {1 if ok else 0} the containerised worker forwards every reading i
       f"{'' if ok else ': ' + repr(lines)}", flush=True)
 ok = all(r.get("thing") == thing and "received" in r for r in recs)
 print(f"CHECK {1 if ok else 0} each line names the thing and its receive time", flush=True)
+if analyze:
+    ok = all("class" in r and r.get("score") == (1.0 if float(r["temp"]) > 22 else 0.0)
+             for r in recs)
+    print(f"CHECK {1 if ok else 0} the containerised analyze worker scores each reading by its "
+          f"model{'' if ok else ': ' + repr(lines)}", flush=True)

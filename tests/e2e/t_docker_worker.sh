@@ -1,12 +1,12 @@
 #!/bin/bash
-# Forward services on the docker runtime: brink-worker runs in brink's own
+# Forward and analyze services on the docker runtime: brink-worker runs in brink's own
 # image (scripts/worker-image.sh, imported, no registry) and talks to brinkd
 # over unix sockets in a directory bind-mounted into the container.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dockerlib.sh"
 
 start() { brinkd_start -o docker.socket="$DOCKER_TEST_SOCK" "$@"; }
-readings_flow() { # PORT: runs docker_worker_checks.py, counting its checks
+readings_flow() { # PORT [analyze]: runs docker_worker_checks.py, counting its checks
 	local word ok rest
 	while read -r word ok rest; do
 		[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
@@ -15,7 +15,8 @@ readings_flow() { # PORT: runs docker_worker_checks.py, counting its checks
 		else
 			E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
 		fi
-	done < <(/usr/bin/python3 tests/e2e/docker_worker_checks.py "$INGEST_PORT" "$1" "$KEY" roof "$THING_KEY" 2>&1)
+	done < <(/usr/bin/python3 tests/e2e/docker_worker_checks.py "$INGEST_PORT" "$1" "$KEY" roof "$THING_KEY" \
+		"${2:-}" 2>&1)
 }
 
 start
@@ -54,6 +55,19 @@ readings_flow "$PORT"
 api DELETE "/v1/services/$ID"
 check "delete removes the container" test "$(containers_of "$ID")" = 0
 check "and its socket directory" test ! -e "$DATA_DIR/docker/$ID"
+
+# an analyze service: its model reaches the container as a file in the
+# socket directory, gone once the worker is READY
+rules_model "temp > 22"
+api POST /v1/services "{\"kind\":\"analyze\",\"runtime\":\"docker\",\"model\":\"$MODEL\",\"columns\":[\"temp\"],\"cpu\":{\"min\":0.1,\"max\":0.5}}"
+check "an analyze service on docker is accepted" test "$STATUS" = 202 -o "$STATUS" = 201
+AID=$(jqb .id)
+check "it runs" wait_state "$AID" running
+check "its model file is gone from the directory once the worker is READY" \
+	test -z "$(ls "$DATA_DIR/docker/$AID")"
+readings_flow "$(jqb '.ports[0]')" analyze
+api DELETE "/v1/services/$AID"
+check "delete removes its container" test "$(containers_of "$AID")" = 0
 
 brinkd_stop
 start -o docker.worker_image=brink/none:1
