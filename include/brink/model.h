@@ -76,6 +76,8 @@ struct brink_spec {
 	int64_t alerts;
 	/* custom */
 	char image[BRINK_IMAGE_MAX + 1];
+	/* custom: "no" or "on-failure" when its container exits; "": docker.restart */
+	char restart[16];
 	size_t nports;
 	int container_ports[BRINK_PORTS_MAX];
 };

@@ -247,6 +247,7 @@ static const struct field service_fields[] = {
 	{"labels", F_ARRAY, false},	 {"alerts", F_ARRAY, false},
 	{"threshold", F_NUMBER, false},
 	{"image", F_STRING, false},	 {"container_ports", F_ARRAY, false},
+	{"restart", F_STRING, false},
 };
 
 /* Fields that belong to one kind only. */
@@ -260,7 +261,8 @@ static enum brink_body_status check_kind_fields(json_t *root, enum brink_kind ki
 		     {"mode", BRINK_KIND_ANALYZE},	{"batch", BRINK_KIND_ANALYZE},
 		     {"labels", BRINK_KIND_ANALYZE},	{"alerts", BRINK_KIND_ANALYZE},
 		     {"threshold", BRINK_KIND_ANALYZE},
-		     {"image", BRINK_KIND_CUSTOM},	{"container_ports", BRINK_KIND_CUSTOM}};
+		     {"image", BRINK_KIND_CUSTOM},	{"container_ports", BRINK_KIND_CUSTOM},
+		     {"restart", BRINK_KIND_CUSTOM}};
 	for (size_t i = 0; i < BRINK_ARRAY_SIZE(owned); i++)
 		if (json_object_get(root, owned[i].name) && owned[i].kind != kind)
 			return fail(msg, len, "field '%s' applies to kind %s only", owned[i].name,
@@ -300,6 +302,9 @@ static enum brink_body_status parse_service(json_t *root, struct brink_spec *sp,
 	sp->batch = 1;
 	TRY(get_int(root, "batch", 1, 100000, &sp->batch, msg, len));
 	TRY(get_string(root, "image", sp->image, sizeof(sp->image), 1, msg, len));
+	TRY(get_string(root, "restart", sp->restart, sizeof(sp->restart), 1, msg, len));
+	if (sp->restart[0] && strcmp(sp->restart, "no") != 0 && strcmp(sp->restart, "on-failure") != 0)
+		return fail(msg, len, "field 'restart' must be no or on-failure");
 	if (sp->kind == BRINK_KIND_CUSTOM) {
 		struct brink_imageref ref;
 		enum brink_imageref_status rs = brink_imageref_parse(sp->image, strlen(sp->image), &ref);

@@ -61,6 +61,10 @@ static void write_kind_fields(struct jsonw *w, const struct brink_spec *sp)
 	} else if (sp->kind == BRINK_KIND_CUSTOM) {
 		jsonw_key(w, "image", false);
 		jsonw_str(w, sp->image);
+		if (sp->restart[0]) {
+			jsonw_key(w, "restart", false);
+			jsonw_str(w, sp->restart);
+		}
 		jsonw_key(w, "container_ports", false);
 		jsonw_lit(w, "[");
 		for (size_t i = 0; i < sp->nports; i++) {

@@ -37,7 +37,7 @@ struct prepare_job {
 	struct brink_unit_spec spec;
 	char image[BRINK_IMAGE_MAX + 1];
 	brink_id tenant;
-	char host_ip[64];
+	char host_ip[64], restart[16];
 	int container_ports[BRINK_PORTS_MAX], host_ports[BRINK_PORTS_MAX];
 	char *analyze_config; /* an analyze unit's (spec.model_fd is the job's too) */
 };
@@ -197,6 +197,10 @@ static struct prepare_job *job_new(struct brink_control *ctl, struct ctl_service
 	job->spec.image = job->image;
 	job->spec.tenant = job->tenant;
 	job->spec.host_ip = job->host_ip;
+	if (job->spec.restart) {
+		snprintf(job->restart, sizeof(job->restart), "%s", job->spec.restart);
+		job->spec.restart = job->restart;
+	}
 	job->spec.container_ports = job->container_ports;
 	job->spec.host_ports = job->host_ports;
 	return job;

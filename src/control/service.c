@@ -97,6 +97,7 @@ void control__unit_spec(struct brink_control *ctl, struct ctl_service *s,
 		const char *ip = ctl->cfg.docker_publish_ip[0] ? ctl->cfg.docker_publish_ip
 							       : ctl->cfg.ingest_bind;
 		us->host_ip = strcmp(ip, "0.0.0.0") == 0 ? "" : ip;
+		us->restart = sp->restart[0] ? sp->restart : NULL;
 	}
 }
 

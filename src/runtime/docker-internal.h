@@ -34,6 +34,7 @@ struct brink_unit {
 	double want_cpu;          /* cores asked by set_cpu, under rt->lock */
 	bool cpu_queued;          /* under rt->lock: waiting for an updater */
 	int restarts;             /* under rt->lock */
+	bool restart;             /* restarted when it exits (its policy, or docker.restart) */
 	UT_hash_handle hh;        /* in rt->units while running, by id */
 };
 

@@ -385,7 +385,8 @@ int dk__update_cpu(struct brink_runtime *rt, const char *cid, double cores,
 	return rc;
 }
 
-static struct brink_unit *unit_new(const struct brink_unit_spec *spec, const struct inspect *in)
+static struct brink_unit *unit_new(const struct brink_runtime *rt, const struct brink_unit_spec *spec,
+				   const struct inspect *in)
 {
 	struct brink_unit *u = calloc(1, sizeof(*u));
 	if (!u)
@@ -395,6 +396,7 @@ static struct brink_unit *unit_new(const struct brink_unit_spec *spec, const str
 	u->id = spec->id;
 	u->pid = in->pid;
 	u->cpu = spec->cpu;
+	u->restart = spec->restart ? strcmp(spec->restart, "on-failure") == 0 : rt->restart;
 	snprintf(u->cid, sizeof(u->cid), "%s", in->cid);
 	return u;
 }
@@ -422,7 +424,7 @@ static int adopt(struct brink_runtime *rt, const struct brink_unit_spec *spec, c
 		    strcmp(in.instance, rt->instance) == 0;
 	if (!same || dk__update_cpu(rt, in.cid, spec->cpu, NULL) < 0)
 		return remove_container(rt, in.cid, err) < 0 ? -1 : 0;
-	if (!(*out = unit_new(spec, &in)))
+	if (!(*out = unit_new(rt, spec, &in)))
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 	log_info("docker: service %016" PRIx64 ": re-adopted container %.12s", spec->id, in.cid);
 	return 1;
@@ -476,7 +478,7 @@ static int docker_start(struct brink_runtime *rt, const struct brink_unit_spec *
 	if (!adopted) {
 		if (run_new(rt, spec, name, &w, &in, err) < 0)
 			return -1;
-		if (!(*out = unit_new(spec, &in))) {
+		if (!(*out = unit_new(rt, spec, &in))) {
 			remove_container(rt, in.cid, NULL);
 			dk__worker_close(&w);
 			return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
@@ -573,7 +575,7 @@ static bool try_restart(struct brink_runtime *rt, uint64_t id, const char *cid, 
 			bool count)
 {
 	struct inspect in;
-	if (!rt->restart || (count && restarts >= rt->restart_max) ||
+	if ((count && restarts >= rt->restart_max) ||
 	    start_container(rt, cid, NULL) < 0 || inspect(rt, cid, &in, NULL) < 0 || !in.running)
 		return false;
 	struct brink_unit *u;
@@ -597,7 +599,8 @@ static void stopped(struct brink_runtime *rt, const char *cid, bool count)
 	struct brink_unit *u = unit_by_cid(rt, cid);
 	uint64_t id = u ? u->id : 0;
 	int restarts = u ? u->restarts : 0;
-	bool restartable = u && !u->is_worker; /* a worker cannot reconnect its sockets */
+	/* a worker cannot reconnect its sockets */
+	bool restartable = u && !u->is_worker && u->restart;
 	pthread_mutex_unlock(&rt->lock);
 	if (!u || inspect(rt, cid, &in, NULL) < 0 || in.running)
 		return; /* not ours, stopped by us, or the engine is away (checked on return) */

@@ -51,6 +51,7 @@ struct brink_unit_spec {
 	size_t nports;
 	const int *container_ports, *host_ports;
 	const char *host_ip;
+	const char *restart; /* "no" | "on-failure"; NULL: the driver's default */
 };
 
 /* A model file to check (parse and describe) in a sandboxed worker. */

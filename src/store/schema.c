@@ -70,5 +70,7 @@ const char *const store__migrations[] = {
 	"  thing_id TEXT PRIMARY KEY REFERENCES things(id) ON DELETE CASCADE,"
 	"  vm_id TEXT NOT NULL REFERENCES vms(id) ON DELETE CASCADE);"
 	"CREATE INDEX thing_vms_vm ON thing_vms(vm_id);",
+	/* 7: a custom service's restart policy ("": the docker.restart default) */
+	"ALTER TABLE services ADD COLUMN restart TEXT NOT NULL DEFAULT '';",
 	NULL,
 };

@@ -87,6 +87,7 @@ int store__service_bind(sqlite3_stmt *s, const struct brink_service_rec *rec)
 	sqlite3_bind_text(s, 19, rec->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 20, rec->created);
 	bind_text_owned(s, 23, analysis_json(sp));
+	sqlite3_bind_text(s, 24, sp->restart, -1, SQLITE_STATIC);
 	return 0;
 }
 
@@ -150,6 +151,7 @@ int store__service_read(sqlite3_stmt *s, struct brink_service_rec *rec)
 	snprintf(rec->reason, sizeof(rec->reason), "%s", col_text(s, 18));
 	rec->created = sqlite3_column_int64(s, 19);
 	read_analysis(col_text(s, 21), sp);
+	snprintf(sp->restart, sizeof(sp->restart), "%s", col_text(s, 22));
 	if (read_strings(col_text(s, 9), (void **)&sp->things, &sp->nthings, sizeof(brink_id),
 			 BRINK_SERVICE_THINGS_MAX) < 0 ||
 	    read_strings(col_text(s, 11), (void **)&sp->columns, &sp->ncolumns,

@@ -30,16 +30,16 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_SERVICE_INSERT] =
 		"INSERT INTO services(id, tenant_id, kind, name, runtime, cpu_min, cpu_max,"
 		" memory_mb, all_things, things, model, columns, mode, batch, image,"
-		" container_ports, desired, state, reason, created, seq, ports, analysis) VALUES (?1,"
-		" ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-		" ?20, ?21, ?22, ?23)",
+		" container_ports, desired, state, reason, created, seq, ports, analysis, restart)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+		" ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
 	[ST_SERVICE_SET_STATE] = "UPDATE services SET desired = ?2, state = ?3, reason = ?4"
 				 " WHERE id = ?1",
 	[ST_SERVICE_DELETE] = "DELETE FROM services WHERE id = ?1",
 	[ST_SERVICE_LOAD] =
 		"SELECT id, tenant_id, kind, name, runtime, cpu_min, cpu_max, memory_mb,"
 		" all_things, things, model, columns, mode, batch, image, container_ports,"
-		" desired, state, reason, created, ports, analysis FROM services ORDER BY seq",
+		" desired, state, reason, created, ports, analysis, restart FROM services ORDER BY seq",
 	[ST_MODEL_INSERT] = "INSERT INTO models(id, tenant_id, name, format, size, inputs, outputs,"
 			    " summary, data, created, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
 			    " ?9, ?10, ?11)",

@@ -96,6 +96,18 @@ EXIT_ID=$(jqb .id)
 check "an image that exits at once -> failed" wait_state "$EXIT_ID" failed 20
 check "with the reason" jqb '.reason | test("exited with status 1")'
 check "nothing left of it" test "$(containers_of "$EXIT_ID")" = 0
+check "after the docker.restart default's restarts (on-failure, at most 2)" \
+	jqb '.reason | test("after 2 restarts")'
+# the service's own policy wins: restart no
+api POST /v1/services '{"kind":"custom","runtime":"docker","image":"brink/exit:1","restart":"no","container_ports":[80],"cpu":{"min":0.1,"max":1}}'
+NORESTART_ID=$(jqb .id)
+check "restart: no is kept with the service" test "$(jqb .restart)" = no
+check "... which fails at the first exit" wait_state "$NORESTART_ID" failed 20
+check "... not restarted" jqb '.reason | test("restarts") | not'
+api POST /v1/services '{"kind":"custom","runtime":"docker","image":"brink/exit:1","restart":"always","container_ports":[80],"cpu":{"min":0.1,"max":1}}'
+check "restart: always is refused (no or on-failure)" test "$STATUS" = 400
+api POST /v1/services '{"kind":"forward","restart":"no","cpu":{"min":0.1,"max":1}}'
+check "restart belongs to custom services" test "$STATUS" = 400
 
 # ---- pulls from the local registry, with progress ----
 export BRINK_KEY=$KEY
