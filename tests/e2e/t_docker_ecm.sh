@@ -6,11 +6,6 @@
 # stop, remove, a missing image and a bad reference. Named t_docker_* so that
 # run.sh starts the shared test engine for it.
 . "$(dirname "$0")/lib.sh"
-if [ ! -f "$(dirname "$0")/dockerlib.sh" ]; then
-	echo "SKIP $TEST_NAME: the docker runtime is not in this build"
-	finish
-	exit 0
-fi
 . "$(dirname "$0")/dockerlib.sh"
 OFFSET=$(ecm_offset)
 brinkd_start -o docker.socket="$DOCKER_TEST_SOCK" -o docker.publish_ip=0.0.0.0 \
