@@ -181,6 +181,17 @@ typedef void (*cli_printer)(json_t *obj);
  * otherwise calls print(reply->json) unless the answer was empty. */
 int cli__output(const struct cli_ctx *ctx, const struct cli_reply *reply, cli_printer print);
 
+/* ---- resource.c: the verbs every resource shares ---- */
+
+/* `ls`: GET PREFIX, printed by print. `show ID`: GET PREFIX/ID. */
+int cli__resource_list(struct cli_ctx *ctx, int argc, char **argv, const char *prefix,
+		       cli_printer print);
+int cli__resource_show(struct cli_ctx *ctx, int argc, char **argv, const char *prefix,
+		       cli_printer print);
+/* DELETE PREFIX/ID[SUFFIX]; tells a person "Removed NOUN ID.". */
+int cli__resource_remove(struct cli_ctx *ctx, const char *prefix, const char *id,
+			 const char *suffix, const char *noun);
+
 /* A value for a person: strings with control characters replaced by '?',
  * numbers as %g, arrays joined by ", ", null as "-", times (integer
  * seconds) as UTC dates. Returns a malloc'd string (never NULL: aborts on

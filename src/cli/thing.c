@@ -87,34 +87,19 @@ static int run_add(struct cli_ctx *ctx, int argc, char **argv)
 
 static int run_ls(struct cli_ctx *ctx, int argc, char **argv)
 {
-	_cleanup_reply_ struct cli_reply r = {0};
-	char **pos;
-	int rc = cli__args(ctx, argc, argv, 0, &pos);
-	if (rc == CLI_OK)
-		rc = cli__call(ctx, "GET", "/v1/things", NULL, &r);
-	return rc ? rc : cli__output(ctx, &r, print_things);
+	return cli__resource_list(ctx, argc, argv, "/v1/things", print_things);
 }
 
 static int run_show(struct cli_ctx *ctx, int argc, char **argv)
 {
-	_cleanup_reply_ struct cli_reply r = {0};
-	char **pos;
-	int rc = cli__args(ctx, argc, argv, 1, &pos);
-	if (rc == CLI_OK)
-		rc = cli__call_id(ctx, "GET", "/v1/things", pos[0], NULL, &r);
-	return rc ? rc : cli__output(ctx, &r, print_thing);
+	return cli__resource_show(ctx, argc, argv, "/v1/things", print_thing);
 }
 
 static int run_rm(struct cli_ctx *ctx, int argc, char **argv)
 {
-	_cleanup_reply_ struct cli_reply r = {0};
 	char **pos;
 	int rc = cli__args(ctx, argc, argv, 1, &pos);
-	if (rc == CLI_OK)
-		rc = cli__call_id(ctx, "DELETE", "/v1/things", pos[0], NULL, &r);
-	if (rc == CLI_OK && !ctx->json)
-		printf("Removed thing %s.\n", pos[0]);
-	return rc ? rc : cli__output(ctx, &r, NULL);
+	return rc ? rc : cli__resource_remove(ctx, "/v1/things", pos[0], NULL, "thing");
 }
 
 static void print_rekeyed(json_t *t)

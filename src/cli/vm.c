@@ -130,12 +130,7 @@ static int run_create(struct cli_ctx *ctx, int argc, char **argv)
 
 static int run_ls(struct cli_ctx *ctx, int argc, char **argv)
 {
-	_cleanup_reply_ struct cli_reply r = {0};
-	char **pos;
-	int rc = cli__args(ctx, argc, argv, 0, &pos);
-	if (rc == CLI_OK)
-		rc = cli__call(ctx, "GET", "/v1/vms", NULL, &r);
-	return rc ? rc : cli__output(ctx, &r, print_vms);
+	return cli__resource_list(ctx, argc, argv, "/v1/vms", print_vms);
 }
 
 static int run_usb(struct cli_ctx *ctx, int argc, char **argv)
@@ -187,11 +182,10 @@ static const struct option rm_opts[] = {
 
 static int run_rm(struct cli_ctx *ctx, int argc, char **argv)
 {
-	_cleanup_reply_ struct cli_reply r = {0};
 	const char *arg;
 	bool force = false;
 	char **pos;
-	int c, rc;
+	int c;
 	optind = 0;
 	while ((c = cli__getopt(ctx, argc, argv, rm_opts, &arg)) != -1)
 		if (c == '?')
@@ -200,10 +194,7 @@ static int run_rm(struct cli_ctx *ctx, int argc, char **argv)
 			force = true;
 	if (cli__positional(ctx, argc, argv, 1, &pos) != CLI_OK)
 		return CLI_EUSAGE;
-	rc = cli__call_id(ctx, "DELETE", "/v1/vms", pos[0], force ? "?force=true" : NULL, &r);
-	if (rc == CLI_OK && !ctx->json)
-		printf("Removed VM %s.\n", pos[0]);
-	return rc ? rc : cli__output(ctx, &r, NULL);
+	return cli__resource_remove(ctx, "/v1/vms", pos[0], force ? "?force=true" : NULL, "VM");
 }
 
 #define VM_CMD(n, u, s, fn) \
