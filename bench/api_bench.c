@@ -4,6 +4,8 @@
  *   api_bench start URL KEY N      POST /v1/services N times: request -> reply,
  *                                  which brinkd sends once the worker is ready;
  *                                  each service is deleted again (untimed)
+ *   api_bench spaced URL KEY N     as start, 50 ms apart: a start on its own,
+ *                                  as a user makes one, not right after another
  *   api_bench grow URL KEY N       as start, but the services are kept
  *   api_bench get FULL_URL KEY N   GET FULL_URL N times
  *   api_bench create URL KEY N     creates N services (min 0) without timing
@@ -82,7 +84,7 @@ static int delete_last(CURL *c, const char *base, struct sink *sink)
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
-		fprintf(stderr, "usage: api_bench start|grow|create URL KEY N | get FULL_URL KEY N\n");
+		fprintf(stderr, "usage: api_bench start|spaced|grow|create URL KEY N | get FULL_URL KEY N\n");
 		return 2;
 	}
 	const char *mode = argv[1];
@@ -96,7 +98,10 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	CURL *c = client(argv[3], &hdrs, &sink);
 	double *t = calloc((size_t)n, sizeof(double));
+	bool spaced = strcmp(mode, "spaced") == 0;
 	for (int i = 0; i < n; i++) {
+		if (spaced)
+			nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
 		double t0 = bench_now_us();
 		int st = request(c, url, is_list ? NULL : body, &sink);
 		t[i] = bench_now_us() - t0;
@@ -104,7 +109,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "api_bench: request %d answered %d\n", i, st);
 			return 1;
 		}
-		if (strcmp(mode, "start") == 0 && delete_last(c, argv[2], &sink) != 204) {
+		if ((strcmp(mode, "start") == 0 || spaced) && delete_last(c, argv[2], &sink) != 204) {
 			fprintf(stderr, "api_bench: delete after request %d failed\n", i);
 			return 1;
 		}

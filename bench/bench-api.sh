@@ -35,6 +35,8 @@ echo "brinkd RSS idle: $((IDLE / 1024)).$(((IDLE % 1024) * 10 / 1024)) MB (budge
 
 read -r P50 P99 _ < <("$BUILD/bench/api_bench" start "$URL" "$KEY" 200)
 echo "service start via REST, request -> worker ready, n=200 (each deleted after): p50 ${P50} us p99 ${P99} us (budget 5000 us p50: $(ratio "$P50" 5000)x)"
+read -r S50 S99 _ < <("$BUILD/bench/api_bench" spaced "$URL" "$KEY" 60)
+echo "service start via REST, one at a time (50 ms apart), n=60: p50 ${S50} us p99 ${S99} us (budget 5000 us p50: $(ratio "$S50" 5000)x)"
 bash bench/bench-sandbox.sh >"$DATA/sandbox.txt" 2>&1 || true
 BARE=$(awk '/bare fork\+exec -> READY/{print $6 * 1000, $9 * 1000; exit}' "$DATA/sandbox.txt")
 if [ -n "$BARE" ]; then

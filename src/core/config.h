@@ -46,6 +46,7 @@ struct brink_config {
 	int services_max;
 	char sandbox_worker[256]; /* "": brink-worker beside brinkd */
 	char sandbox_cgroup_root[256];
+	bool sandbox_favor_dynmods;
 	int sandbox_start_timeout_ms;
 	int models_max_bytes;        /* a model file larger is refused (413) */
 	int models_check_timeout_ms; /* the sandboxed check of an upload */
