@@ -70,8 +70,9 @@ static const struct cfg_key keys[] = {
 	NUM("service.max", CFG_INT, services_max, 1, 1000000, "20000", true),
 	STR("sandbox.worker", sandbox_worker, "", false),
 	STR("sandbox.cgroup_root", sandbox_cgroup_root, "", false),
-	/* favordynmods while brinkd runs: cgroup moves without an RCU wait (src/runtime/cgroup-dynmods.c) */
-	NUM("sandbox.favor_dynmods", CFG_BOOL, sandbox_favor_dynmods, 0, 1, "true", false),
+	/* favordynmods while brinkd runs: cgroup moves without an RCU wait; off by
+	 * default, it changes the whole host (src/runtime/cgroup-dynmods.c) */
+	NUM("sandbox.favor_dynmods", CFG_BOOL, sandbox_favor_dynmods, 0, 1, "false", false),
 	NUM("sandbox.start_timeout_ms", CFG_INT, sandbox_start_timeout_ms, 10, 600000, "5000", true),
 	/* tenants' models (analyze services) */
 	NUM("models.max_bytes", CFG_INT, models_max_bytes, 1024, 268435456, "8388608", true),

@@ -13,54 +13,39 @@
  *
  * Remounting the host's hierarchies with the option is refused for v1 and
  * would outlive brinkd, so brinkd mounts a named v1 hierarchy of its own,
- * without controllers, with the option, inside a private mount namespace
- * held by one file descriptor: nothing appears in the host's mount table,
- * and the mount goes when the descriptor is closed or brinkd dies. */
+ * without controllers, with the option, and unmounts it when it stops. The
+ * mount is visible on purpose: the hierarchy shows in every process's
+ * /proc/PID/cgroup, and container runtimes (containerd's cgroup v1 code)
+ * refuse to read a container's statistics when a hierarchy listed there is
+ * mounted nowhere they can see.
+ *
+ * Off by default (sandbox.favor_dynmods): the mode is the whole host's, and
+ * in our tests a dockerd running in a mount namespace of its own, with the
+ * hierarchy mounted there too, had runc fail to create containers ("mountpoint
+ * for devices not found"). A gateway that runs only brink's sandbox can turn
+ * it on. */
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
-#include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runtime/cgroup-internal.h"
 
 #define DYNMODS_HIERARCHY "none,name=brink-dynmods,favordynmods"
 
-struct dynmods_job {
-	const char *dir;
-	int ns_fd;
-	int error;
-};
-
-/* In a thread of its own, so that unsharing the mount namespace leaves every
- * other thread of brinkd in the host's. */
-static void *mount_in_private_ns(void *arg)
-{
-	struct dynmods_job *job = arg;
-	if (unshare(CLONE_FS | CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("cgroup", job->dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  DYNMODS_HIERARCHY) < 0) {
-		job->error = errno;
-		return NULL;
-	}
-	job->ns_fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	job->error = job->ns_fd < 0 ? errno : 0;
-	return NULL;
-}
-
 int cgroup__favor_dynmods(const char *dir, struct brink_error **err)
 {
-	struct dynmods_job job = {.dir = dir, .ns_fd = -1};
-	pthread_t t;
-	int rc = pthread_create(&t, NULL, mount_in_private_ns, &job);
-	if (rc)
-		return brink_error_sys(err, rc, "favordynmods: creating a thread");
-	pthread_join(t, NULL);
-	if (job.error)
-		return brink_error_sys(err, job.error, "favordynmods: mounting a cgroup hierarchy on %s",
+	(void)umount2(dir, MNT_DETACH); /* left by a brinkd killed with -9 */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return brink_error_sys(err, errno, "favordynmods: creating %s", dir);
+	if (mount("cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, DYNMODS_HIERARCHY) < 0)
+		return brink_error_sys(err, errno, "favordynmods: mounting a cgroup hierarchy on %s",
 				       dir);
-	return job.ns_fd;
+	return 0;
+}
+
+void cgroup__unfavor_dynmods(const char *dir)
+{
+	(void)umount2(dir, MNT_DETACH);
+	(void)rmdir(dir);
 }

@@ -115,12 +115,11 @@ int cgroup__reap(const struct cgroup_layout *l, int (*keep)(void *ctx, uint64_t 
 const char *cgroup__dir(const struct cgroup_unit *u, unsigned ctl);
 
 /* Puts the kernel's cgroup migrations in writer-favoured mode
- * (favordynmods) for as long as the returned descriptor is open: a named
- * hierarchy mounted on `dir` (an existing directory) inside a private mount
- * namespace the descriptor holds (src/runtime/cgroup-dynmods.c). Returns the
- * descriptor (O_CLOEXEC), or -1 with *err set when the kernel or the
- * privileges do not allow it. */
+ * (favordynmods) by mounting a named hierarchy on `dir` (created if need be),
+ * until cgroup__unfavor_dynmods(dir) (src/runtime/cgroup-dynmods.c). Fails
+ * when the kernel or the privileges do not allow it. */
 int cgroup__favor_dynmods(const char *dir, struct brink_error **err);
+void cgroup__unfavor_dynmods(const char *dir);
 
 /* Writes a string to dir/name (O_WRONLY|O_CREAT|O_TRUNC). Returns 0 or -errno. */
 int cgroup__write(const char *dir, const char *name, const char *value);

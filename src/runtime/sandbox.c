@@ -146,7 +146,7 @@ struct brink_runtime {
 	char *worker_path;
 	struct cgroup_layout cg;
 	int seccomp_fd, devnull;
-	int dynmods_fd;            /* holds favordynmods on (cgroup-dynmods.c); -1: off */
+	char *dynmods_dir;         /* favordynmods mounted there (cgroup-dynmods.c); NULL: off */
 	char *envp[4];
 	pthread_t watcher, spawner;
 	bool watcher_started, spawner_started;
@@ -1207,18 +1207,24 @@ static int build_env(struct brink_runtime *rt)
 	return 0;
 }
 
-/* On the host's cgroups (not a test's tree), unless configured off: without
- * it the first cgroup move after a pause waits for an RCU grace period. */
+/* On the host's cgroups (not a test's tree), when configured: without it the
+ * first cgroup move after a pause waits for an RCU grace period. */
 static void favor_dynmods(struct brink_runtime *rt, const struct brink_runtime_config *cfg)
 {
-	if ((cfg->cgroup_root && *cfg->cgroup_root) ||
-	    (cfg->conf && !cfg->conf->sandbox_favor_dynmods))
+	if ((cfg->cgroup_root && *cfg->cgroup_root) || !cfg->conf ||
+	    !cfg->conf->sandbox_favor_dynmods)
 		return;
 	struct brink_error *err = NULL;
-	rt->dynmods_fd = cgroup__favor_dynmods(cfg->data_dir, &err);
-	if (rt->dynmods_fd < 0)
-		log_info("sandbox: %s; services start 10-20 ms slower", err->msg);
+	char *dir = NULL;
+	if (asprintf(&dir, "%s/cgroup-dynmods", cfg->data_dir) < 0)
+		return;
+	if (cgroup__favor_dynmods(dir, &err) == 0) {
+		rt->dynmods_dir = dir;
+		return;
+	}
+	log_info("sandbox: %s; services start 10-20 ms slower", err->msg);
 	brink_error_free(&err);
+	free(dir);
 }
 
 static int setup_host(struct brink_runtime *rt, const struct brink_runtime_config *cfg,
@@ -1283,7 +1289,7 @@ static int sandbox_init(const struct brink_runtime_config *cfg, struct brink_run
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 	rt->cfg = *cfg;
 	rt->cfg.data_dir = rt->cfg.worker_path = rt->cfg.cgroup_root = NULL; /* borrowed only in init */
-	rt->seccomp_fd = rt->devnull = rt->epfd = rt->evfd = rt->dynmods_fd = -1;
+	rt->seccomp_fd = rt->devnull = rt->epfd = rt->evfd = -1;
 	pthread_mutex_init(&rt->lock, NULL);
 	pthread_cond_init(&rt->spawned, NULL);
 	pthread_cond_init(&rt->work, NULL);
@@ -1328,7 +1334,9 @@ static void sandbox_fini(struct brink_runtime *rt)
 	close_fd(&rt->evfd);
 	close_fd(&rt->seccomp_fd);
 	close_fd(&rt->devnull);
-	close_fd(&rt->dynmods_fd);
+	if (rt->dynmods_dir)
+		cgroup__unfavor_dynmods(rt->dynmods_dir);
+	free(rt->dynmods_dir);
 	for (size_t i = 0; i < BRINK_ARRAY_SIZE(rt->envp); i++)
 		free(rt->envp[i]);
 	free(rt->worker_path);
