@@ -14,6 +14,8 @@ OPT = -O1
 # the real functions up at start: the VM plugin's libraries must be loaded
 # then, not later with the plugin, so sanitizer builds link them in.
 SAN_LIBS = $(VM_LIBS)
+# (libcurl needs no such care: brink-docker.so loads it late, also sanitized;
+# libvirt brings libcurl-gnutls at start anyway.)
 else
 BUILD ?= build
 SANFLAGS =
