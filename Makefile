@@ -57,7 +57,7 @@ VM_LIBS := $(shell pkg-config --libs $(VM_PKGS) 2>/dev/null)
 VM_SRC := $(wildcard src/vm/*.c)
 VM_PLUGIN := $(BUILD)/brink-libvirt.so
 # The docker runtime (src/runtime/docker*.c) speaks to the engine with libcurl,
-# whose libraries (OpenSSL, krb5, ldap...) and initialisation would add ~5 MB
+# whose libraries (OpenSSL, krb5, ldap...) and initialisation would add ~4 MB
 # to every brinkd's RSS: it is a plugin too, brink-docker.so, that
 # docker-loader.c loads when docker.socket is a socket (src/runtime/docker.h).
 # Unit tests link the same code from libdocker.a. The CLI uses libcurl itself.

@@ -1,7 +1,7 @@
 /* The docker runtime (docs/docker.md) is a plugin, brink-docker.so, built
  * from src/runtime/docker*.c but docker-loader.c: it speaks to the engine
  * with libcurl, whose libraries (OpenSSL, krb5, ldap, ssh2...) and
- * initialisation would add ~5 MB to the RSS of every brinkd, engine or not.
+ * initialisation would add ~4 MB to the RSS of every brinkd, engine or not.
  * brinkd registers docker-loader.c's ops table, whose init dlopens the
  * plugin only when docker.socket is a socket, and forwards every op to the
  * plugin's table. brinkd is linked with -rdynamic so the plugin uses
