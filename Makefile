@@ -14,6 +14,8 @@ OPT = -O1
 # the real functions up at start: the VM plugin's libraries must be loaded
 # then, not later with the plugin, so sanitizer builds link them in.
 SAN_LIBS = $(VM_LIBS)
+# (libcurl needs no such care: brink-docker.so loads it late, also sanitized;
+# libvirt brings libcurl-gnutls at start anyway.)
 else
 BUILD ?= build
 SANFLAGS =
@@ -23,7 +25,7 @@ endif
 
 # libcoap's GnuTLS flavour and GnuTLS's SHA-1 (WebSocket handshake): GnuTLS is
 # loaded by libmicrohttpd anyway, where OpenSSL would add ~3 MB of RSS.
-PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libcurl libuv libcbor libcoap-3-gnutls gnutls libmosquitto
+PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libuv libcbor libcoap-3-gnutls gnutls libmosquitto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -54,11 +56,24 @@ VM_CFLAGS := $(shell pkg-config --cflags $(VM_PKGS) 2>/dev/null)
 VM_LIBS := $(shell pkg-config --libs $(VM_PKGS) 2>/dev/null)
 VM_SRC := $(wildcard src/vm/*.c)
 VM_PLUGIN := $(BUILD)/brink-libvirt.so
+# The docker runtime (src/runtime/docker*.c) speaks to the engine with libcurl,
+# whose libraries (OpenSSL, krb5, ldap...) and initialisation would add ~4 MB
+# to every brinkd's RSS: it is a plugin too, brink-docker.so, that
+# docker-loader.c loads when docker.socket is a socket (src/runtime/docker.h).
+# Unit tests link the same code from libdocker.a. The CLI uses libcurl itself.
+CURL_PKGS = libcurl
+CURL_CFLAGS := $(shell pkg-config --cflags $(CURL_PKGS) 2>/dev/null)
+CURL_LIBS := $(shell pkg-config --libs $(CURL_PKGS) 2>/dev/null)
+CFLAGS += $(CURL_CFLAGS)
+DOCKER_SRC := $(filter-out src/runtime/docker-loader.c,$(wildcard src/runtime/docker*.c))
+DOCKER_PIC_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(DOCKER_SRC))
+DOCKER_PLUGIN := $(BUILD)/brink-docker.so
 
 COMMON_SRC := $(wildcard src/common/*.c)
 DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c src/ingest/*.c \
 		src/runtime/*.c src/control/*.c src/router/*.c src/mqtt/*.c \
 		src/ecm/*.c src/graphql/*.c)
+DAEMON_SRC := $(filter-out $(DOCKER_SRC),$(DAEMON_SRC))
 WORKER_SRC := $(wildcard src/worker/*.c)
 # The model engine (analyze service): the worker only, never brinkd.
 WORKER_SRC += $(wildcard src/analyze/*.c)
@@ -76,6 +91,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BINS := $(BUILD)/brinkd $(BUILD)/brink $(BUILD)/brink-worker $(BUILD)/brink-mqtt-auth.so $(VM_PLUGIN)
+BINS += $(DOCKER_PLUGIN)
 
 .PHONY: all deps test unit e2e fuzz bench run clean print-engine-libs
 all: $(BINS)
@@ -91,7 +107,14 @@ $(BUILD)/pic/%.o: %.c
 $(VM_PLUGIN): $(patsubst %.c,$(BUILD)/pic/%.o,$(VM_SRC))
 	$(CC) $(LDFLAGS) -shared -o $@ $^ $(VM_LIBS) $(shell pkg-config --libs jansson)
 
+# Only brink_docker_ops leaves the plugin: its internals never bind to the
+# copies a unit test links from libdocker.a.
+$(DOCKER_PIC_OBJ): CFLAGS += -fvisibility=hidden
+$(DOCKER_PLUGIN): $(DOCKER_PIC_OBJ)
+	$(CC) $(LDFLAGS) -shared -o $@ $^ $(CURL_LIBS) $(shell pkg-config --libs jansson) -lm
+
 $(BUILD)/libcommon.a: $(COMMON_OBJ)
+$(BUILD)/libdocker.a: $(call obj,$(DOCKER_SRC))
 $(BUILD)/libdaemon.a: $(DAEMON_LIB_OBJ)
 $(BUILD)/libworker.a: $(WORKER_LIB_OBJ)
 $(BUILD)/libcli.a: $(CLI_LIB_OBJ)
@@ -99,7 +122,7 @@ $(BUILD)/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# -rdynamic: the VM plugin uses brinkd's errors and logging.
+# -rdynamic: the VM and docker plugins use brinkd's errors and logging.
 $(BUILD)/brinkd: $(call obj,src/core/main.c) $(BUILD)/libdaemon.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(LDLIBS) $(SAN_LIBS)
 # brink-worker needs only libc; linked statically it starts ~0.25 ms sooner
@@ -107,7 +130,7 @@ $(BUILD)/brinkd: $(call obj,src/core/main.c) $(BUILD)/libdaemon.a $(BUILD)/libco
 $(BUILD)/brink-worker: $(call obj,src/worker/main.c) $(BUILD)/libworker.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) $(WORKER_STATIC) -o $@ $^ $(ENGINE_LIBS)
 $(BUILD)/brink: $(call obj,src/cli/main.c) $(BUILD)/libcli.a $(BUILD)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CURL_LIBS)
 
 # The Mosquitto plugin, loaded by the broker brinkd starts: never sanitized
 # (the broker does not load ASan's runtime); its broker symbols resolve in mosquitto.
@@ -117,9 +140,9 @@ $(BUILD)/brink-mqtt-auth.so: $(PLUGIN_SRC) src/mqtt/authproto.h
 	$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -fPIC -shared -o $@ $(PLUGIN_SRC)
 
 # Every unit test links against all libraries; the linker takes what it uses.
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libworker.a $(BUILD)/libcli.a $(BUILD)/libcommon.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libdocker.a $(BUILD)/libworker.a $(BUILD)/libcli.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(VM_CFLAGS) -Itests/unit -o $@ $^ $(LDFLAGS) -rdynamic $(ENGINE_LIBS) $(LDLIBS) $(VM_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(VM_CFLAGS) -Itests/unit -o $@ $^ $(LDFLAGS) -rdynamic $(ENGINE_LIBS) $(LDLIBS) $(VM_LIBS) $(CURL_LIBS) -lcmocka
 
 # the console's files are embedded in brinkd (.incbin in src/api/console.c)
 $(BUILD)/obj/src/api/console.o: $(wildcard src/api/console/*)

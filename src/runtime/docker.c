@@ -26,6 +26,7 @@
 #include "brink/model.h"
 #include "core/config.h"
 #include "runtime/docker-internal.h"
+#include "runtime/docker.h"
 
 #define PIDS_LIMIT 512
 #define CALL_TIMEOUT_MS 30000
@@ -755,7 +756,9 @@ static int docker_init(const struct brink_runtime_config *cfg, struct brink_runt
 	return 0;
 }
 
-const struct brink_runtime_ops brink_runtime_docker = {
+/* The one symbol brink-docker.so exports (its objects are built with
+ * -fvisibility=hidden): docker-loader.c forwards to these. */
+__attribute__((visibility("default"))) const struct brink_runtime_ops brink_docker_ops = {
 	.name = "docker",
 	.init = docker_init,
 	.fini = docker_fini,

@@ -1,13 +1,10 @@
 /* Loads brink-libvirt.so (src/vm/) on first use and forwards the calls of
  * runtime/libvirt.h to it (see there for why it is a plugin). */
-#include <dlfcn.h>
-#include <limits.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "runtime/libvirt.h"
+#include "runtime/plugin.h"
 
 #define PLUGIN "brink-libvirt.so"
 
@@ -15,28 +12,9 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const struct brink_vmrt_api *api;
 static char load_error[512];
 
-/* Tries DIR/brink-libvirt.so for DIR = the executable's folder, then its parent
- * (unit tests and benchmarks run from build/tests and build/bench). */
 static void load(void)
 {
-	char self[PATH_MAX], path[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	for (int up = 0; up < 2 && !api; up++) {
-		char *slash = strrchr(self, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
-		snprintf(path, sizeof(path), "%s/%s", self, PLUGIN);
-		void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-		if (!h) {
-			snprintf(load_error, sizeof(load_error), "%s", dlerror());
-			continue;
-		}
-		api = dlsym(h, BRINK_VMRT_SYMBOL);
-		if (!api)
-			snprintf(load_error, sizeof(load_error), "%s: no %s", path, BRINK_VMRT_SYMBOL);
-	}
+	api = runtime__plugin_load(PLUGIN, BRINK_VMRT_SYMBOL, load_error, sizeof(load_error));
 }
 
 static const struct brink_vmrt_api *get(void)

@@ -10,6 +10,7 @@ brinkd_start -o docker.socket="$DOCKER_TEST_SOCK" -o docker.publish_ip=0.0.0.0 -
 register acme
 api GET /v1/system
 check "the docker runtime is available" test "$(jqb .runtimes.docker)" = available
+check "with an engine, brinkd loaded the docker plugin" grep -q brink-docker.so "/proc/$BRINKD_PID/maps"
 
 custom() { # custom IMAGE [CPU_MIN CPU_MAX]
 	api POST /v1/services "{\"kind\":\"custom\",\"runtime\":\"docker\",\"image\":\"$1\",\
@@ -168,10 +169,27 @@ register solo
 api GET /v1/system
 check "without an engine the docker runtime is unavailable" test "$(jqb .runtimes.docker)" = unavailable
 check "and /v1/system says why" jqb '.runtimes_unavailable.docker | test("nonexistent")'
+# the plugin, libcurl and its libraries (OpenSSL, krb5...) stay out of a brinkd
+# without an engine
+check "the docker plugin is not loaded" test -z "$(grep brink-docker.so "/proc/$BRINKD_PID/maps")"
+# (sanitizer builds link libvirt, and with it libcurl: see the Makefile's SAN_LIBS)
+case "$BUILD" in *san*) ;; *)
+	check "nor is libcurl" test -z "$(grep libcurl "/proc/$BRINKD_PID/maps")" ;;
+esac
+check "the reason names the socket" jqb '.runtimes_unavailable.docker | test("no Docker engine at /nonexistent/docker.sock")'
 custom brink/test:1
 expect_status 503 "a custom service without an engine"
 check "a clear error" jqb '.error.message | test("docker")'
 api POST /v1/services '{"kind":"forward","cpu":{"min":0.1,"max":0.5}}'
 expect_status 201 "a sandbox service without an engine"
 check "runs" test "$(jqb .state)" = running
+
+# ---- a socket nobody listens on: the plugin loads, the engine does not answer ----
+brinkd_stop
+/usr/bin/python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$DATA_DIR/dead.sock"
+brinkd_start -o docker.socket="$DATA_DIR/dead.sock"
+api GET /v1/system
+check "a dead socket: the docker runtime is unavailable" test "$(jqb .runtimes.docker)" = unavailable
+check "the engine does not answer" jqb '.runtimes_unavailable.docker | test("does not answer")'
+check "the plugin was loaded to ask" grep -q brink-docker.so "/proc/$BRINKD_PID/maps"
 finish
