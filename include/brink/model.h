@@ -107,6 +107,7 @@ struct brink_model_rec {
 	uint64_t size;    /* bytes of the file */
 	uint32_t inputs;  /* the model's input width (for rules: its fields) */
 	uint32_t outputs; /* 1 for rules */
+	bool compiled;    /* the store holds its compiled image (h5, checked since migration 8) */
 	char summary[BRINK_MODEL_SUMMARY_MAX]; /* JSON object from the check */
 };
 

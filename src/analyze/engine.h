@@ -37,6 +37,7 @@
 #ifndef BRINK_ANALYZE_ENGINE_H
 #define BRINK_ANALYZE_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "brink/error.h"
@@ -50,6 +51,20 @@ struct brink_nn; /* a loaded network, immutable after load */
  * Returns 0 and gives *out to the caller, or -1 with *err set (BRINK_E_INVALID
  * for a bad file, BRINK_E_TOO_LARGE over the limits). */
 int brink_nn_load(const void *buf, size_t len, struct brink_nn **out, struct brink_error **err);
+/* The compiled image of a loaded network (src/analyze/nn-image.c has the
+ * format): what a service worker loads instead of the HDF5 file, without
+ * libhdf5. brink_nn_image_size gives its exact size; brink_nn_image_write
+ * writes it into buf[0..cap) and returns its size, or 0 when cap is short. */
+size_t brink_nn_image_size(const struct brink_nn *nn);
+size_t brink_nn_image_write(const struct brink_nn *nn, void *buf, size_t cap);
+/* Whether buf starts with the image's magic (else: treat it as HDF5). */
+bool brink_nn_image_is(const void *buf, size_t len);
+/* Loads an image. Untrusted bytes: bounded by the limits brink_nn_load
+ * enforces (layers, units, parameters), exact length, finite weights, chained
+ * shapes. Never calls libhdf5. Returns 0 and gives *out to the caller, or -1
+ * with *err set (BRINK_E_INVALID, BRINK_E_TOO_LARGE) and nothing allocated. */
+int brink_nn_image_load(const void *buf, size_t len, struct brink_nn **out,
+			struct brink_error **err);
 size_t brink_nn_inputs(const struct brink_nn *nn);
 size_t brink_nn_outputs(const struct brink_nn *nn);
 size_t brink_nn_layers(const struct brink_nn *nn);

@@ -13,7 +13,9 @@
 
 size_t nn__small_kernel_max = NN_SMALL_KERNEL_MAX;
 
-static void init_libraries(void)
+/* Only for HDF5 files: a network loaded from its image never initialises
+ * libhdf5 (most of a cold worker's start). */
+static void init_h5(void)
 {
 	/* libhdf5 prints its error stack to stderr and loads filter plugins from
 	 * disk on demand: neither is wanted for untrusted files. */
@@ -21,6 +23,10 @@ static void init_libraries(void)
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 	H5PLset_loading_state(0);
 	nn__h5_init();
+}
+
+static void init_blas(void)
+{
 	openblas_set_num_threads(1);
 }
 
@@ -52,7 +58,7 @@ static int open_image(const void *buf, size_t len, hid_t *file, struct brink_err
 	if (len < sizeof(magic) || memcmp(buf, magic, sizeof(magic)) != 0)
 		return brink_error_make(err, BRINK_E_INVALID, "model: not an HDF5 file");
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, init_libraries);
+	pthread_once(&once, init_h5);
 	/* libhdf5 takes a private copy of the image (flags 0): what it does with
 	 * it never touches the caller's buffer. */
 	*file = H5LTopen_file_image((void *)buf, len, 0);
@@ -81,6 +87,16 @@ static void warm_up(struct brink_nn *nn)
 	free(out);
 }
 
+int nn__finish_load(struct brink_nn *nn, struct brink_error **err)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, init_blas);
+	if (check_chain(nn, err) < 0)
+		return -1;
+	warm_up(nn);
+	return 0;
+}
+
 int brink_nn_load(const void *buf, size_t len, struct brink_nn **out, struct brink_error **err)
 {
 	*out = NULL;
@@ -92,12 +108,11 @@ int brink_nn_load(const void *buf, size_t len, struct brink_nn **out, struct bri
 		      brink_error_make(err, BRINK_E_INTERNAL, "model: out of memory");
 	H5Fclose(file);
 	if (rc == 0)
-		rc = check_chain(nn, err);
+		rc = nn__finish_load(nn, err);
 	if (rc < 0) {
 		brink_nn_free(nn);
 		return -1;
 	}
-	warm_up(nn);
 	*out = nn;
 	return 0;
 }

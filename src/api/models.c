@@ -20,10 +20,11 @@ size_t api__body_limit(const struct api_request *rq)
 static json_t *model_json(const struct brink_model_rec *m)
 {
 	json_t *summary = json_loads(m->summary, 0, NULL);
-	return json_pack("{s:s,s:s,s:s,s:I,s:i,s:i,s:I,s:o}", "id", m->id, "name", m->name,
+	return json_pack("{s:s,s:s,s:s,s:I,s:i,s:i,s:I,s:o,s:b}", "id", m->id, "name", m->name,
 			 "format", brink_model_format_name(m->format), "size", (json_int_t)m->size,
 			 "inputs", (int)m->inputs, "outputs", (int)m->outputs, "created",
-			 (json_int_t)m->created, "summary", summary ? summary : json_object());
+			 (json_int_t)m->created, "summary", summary ? summary : json_object(),
+			 "compiled", m->compiled);
 }
 
 static const char *query(struct api_request *rq, const char *name)

@@ -1,11 +1,13 @@
 /* Analyze services: their spec checked against the tenant's model, and what
- * their worker gets at start (the model as a sealed memfd, its configuration
- * as JSON; the worker's side is src/worker/analyze.c). */
+ * their worker gets at start (the model as a sealed memfd: its compiled
+ * image when the store has one, which loads without libhdf5, else the file;
+ * its configuration as JSON; the worker's side is src/worker/analyze.c). */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "brink/log.h"
 #include "control/control-internal.h"
 
 /* The number of classes a model's results fall into. */
@@ -126,9 +128,14 @@ int control__analyze_unit(struct brink_control *ctl, const struct ctl_service *s
 	*config = NULL;
 	if (!m)
 		return brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
+	bool compiled = false;
 	int rc = brink_store_model_get(ctl->st, s->rec.tenant_id, sp->model, m, err);
 	if (rc == 0)
-		rc = brink_store_model_data(ctl->st, s->rec.tenant_id, sp->model, &data, &len, err);
+		rc = brink_store_model_start_data(ctl->st, s->rec.tenant_id, sp->model, &data, &len,
+						  &compiled, err);
+	if (rc == 0)
+		log_debug("service %s: model %s from its %s", s->rec.id, sp->model,
+			  compiled ? "compiled image" : "file");
 	if (rc == 0 && (*fd = control__model_memfd(data, len, err)) < 0)
 		rc = -1;
 	if (rc == 0 && !(*config = worker_config(sp, m)))

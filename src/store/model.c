@@ -23,6 +23,7 @@ static int read_model(sqlite3_stmt *s, struct brink_model_rec *m)
 	m->outputs = (uint32_t)sqlite3_column_int64(s, 6);
 	snprintf(m->summary, sizeof(m->summary), "%s", col_text(s, 7));
 	m->created = sqlite3_column_int64(s, 8);
+	m->compiled = sqlite3_column_int(s, 9) != 0;
 	return 0;
 }
 
@@ -79,12 +80,15 @@ int brink_store_model_get(struct brink_store *st, const char *tenant_id, const c
 	return ret;
 }
 
-int brink_store_model_data(struct brink_store *st, const char *tenant_id, const char *id,
-			   void **out, size_t *len, struct brink_error **err)
+/* Copies column 0 of the row `which` finds for (tenant_id, id) into *out. */
+static int read_blob(struct brink_store *st, enum store_stmt which, const char *tenant_id,
+		     const char *id, void **out, size_t *len, bool *flag, struct brink_error **err)
 {
-	sqlite3_stmt *s = st->stmt[ST_MODEL_DATA];
+	sqlite3_stmt *s = st->stmt[which];
 	bind_scope(s, tenant_id, id);
 	int rc = sqlite3_step(s), ret = 0;
+	if (rc == SQLITE_ROW && flag)
+		*flag = sqlite3_column_int(s, 1) != 0;
 	if (rc == SQLITE_ROW) {
 		size_t n = (size_t)sqlite3_column_bytes(s, 0);
 		const void *p = sqlite3_column_blob(s, 0);
@@ -104,6 +108,32 @@ int brink_store_model_data(struct brink_store *st, const char *tenant_id, const 
 	}
 	done(s);
 	return ret;
+}
+
+int brink_store_model_data(struct brink_store *st, const char *tenant_id, const char *id,
+			   void **out, size_t *len, struct brink_error **err)
+{
+	return read_blob(st, ST_MODEL_DATA, tenant_id, id, out, len, NULL, err);
+}
+
+int brink_store_model_start_data(struct brink_store *st, const char *tenant_id, const char *id,
+				 void **out, size_t *len, bool *compiled, struct brink_error **err)
+{
+	*compiled = false;
+	return read_blob(st, ST_MODEL_START_DATA, tenant_id, id, out, len, compiled, err);
+}
+
+int brink_store_model_set_image(struct brink_store *st, const char *tenant_id, const char *id,
+				const void *image, size_t len, struct brink_error **err)
+{
+	sqlite3_stmt *s = st->stmt[ST_MODEL_SET_IMAGE];
+	bind_scope(s, tenant_id, id);
+	sqlite3_bind_blob64(s, 3, image, len, SQLITE_STATIC);
+	if (store__exec(st, ST_MODEL_SET_IMAGE, err, "model image") < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return brink_error_make(err, BRINK_E_NOT_FOUND, "no model with id %s", id);
+	return 0;
 }
 
 int brink_store_model_list(struct brink_store *st, const char *tenant_id,

@@ -72,5 +72,8 @@ const char *const store__migrations[] = {
 	"CREATE INDEX thing_vms_vm ON thing_vms(vm_id);",
 	/* 7: a custom service's restart policy ("": the docker.restart default) */
 	"ALTER TABLE services ADD COLUMN restart TEXT NOT NULL DEFAULT '';",
+	/* 8: an h5 model's compiled image, written by its check (NULL for rules
+	 * and for models stored before: those start from the HDF5 file) */
+	"ALTER TABLE models ADD COLUMN image BLOB;",
 	NULL,
 };

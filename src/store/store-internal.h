@@ -44,6 +44,8 @@ enum store_stmt {
 	ST_THING_BY_NAMES,
 	ST_TENANT_BY_NAME, /* tenant_lookup.c */
 	ST_TENANT_LIST,
+	ST_MODEL_SET_IMAGE, /* model.c: compiled images */
+	ST_MODEL_START_DATA,
 	ST__COUNT,
 };
 

@@ -43,11 +43,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_MODEL_INSERT] = "INSERT INTO models(id, tenant_id, name, format, size, inputs, outputs,"
 			    " summary, data, created, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
 			    " ?9, ?10, ?11)",
-	[ST_MODEL_GET] = "SELECT id, tenant_id, name, format, size, inputs, outputs, summary, created"
-			 " FROM models WHERE tenant_id = ?1 AND id = ?2",
+	[ST_MODEL_GET] = "SELECT id, tenant_id, name, format, size, inputs, outputs, summary, created,"
+			 " image IS NOT NULL FROM models WHERE tenant_id = ?1 AND id = ?2",
 	[ST_MODEL_DATA] = "SELECT data FROM models WHERE tenant_id = ?1 AND id = ?2",
-	[ST_MODEL_LIST] = "SELECT id, tenant_id, name, format, size, inputs, outputs, summary, created"
-			  " FROM models WHERE tenant_id = ?1 ORDER BY seq",
+	[ST_MODEL_LIST] = "SELECT id, tenant_id, name, format, size, inputs, outputs, summary, created,"
+			  " image IS NOT NULL FROM models WHERE tenant_id = ?1 ORDER BY seq",
 	[ST_MODEL_DELETE] = "DELETE FROM models WHERE tenant_id = ?1 AND id = ?2",
 	[ST_ECM_INSERT] = "INSERT INTO ecm_tenants(tenant_id, base_port, thing_id) VALUES (?1, ?2, ?3)",
 	[ST_ECM_GET] = "SELECT tenant_id, base_port, thing_id, data_service FROM ecm_tenants"
@@ -65,6 +65,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 			      " th.last_seen, th.key_sealed FROM things th"
 			      " JOIN tenants te ON te.id = th.tenant_id"
 			      " WHERE te.name = ?1 AND th.name = ?2",
+	/* compiled model images (model.c) */
+	[ST_MODEL_SET_IMAGE] = "UPDATE models SET image = ?3 WHERE tenant_id = ?1 AND id = ?2",
+	[ST_MODEL_START_DATA] = "SELECT coalesce(image, data), image IS NOT NULL FROM models"
+				" WHERE tenant_id = ?1 AND id = ?2",
 };
 
 int store__error(struct brink_store *st, struct brink_error **err, const char *what)

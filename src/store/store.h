@@ -104,6 +104,15 @@ int brink_store_model_get(struct brink_store *st, const char *tenant_id, const c
 			  struct brink_model_rec *out, struct brink_error **err);
 int brink_store_model_data(struct brink_store *st, const char *tenant_id, const char *id,
 			   void **out, size_t *len, struct brink_error **err);
+/* The bytes a service worker loads: the model's compiled image when it has
+ * one (*compiled true), else its file. *out is malloc'd (caller frees).
+ * NOT_FOUND as brink_store_model_data. */
+int brink_store_model_start_data(struct brink_store *st, const char *tenant_id, const char *id,
+				 void **out, size_t *len, bool *compiled, struct brink_error **err);
+/* Stores the compiled image of model id (bytes the check wrote: untrusted,
+ * loaded only by brink-worker). NOT_FOUND when there is no such model. */
+int brink_store_model_set_image(struct brink_store *st, const char *tenant_id, const char *id,
+				const void *image, size_t len, struct brink_error **err);
 /* Calls cb for each of the tenant's models in creation order (the record is
  * borrowed for the call); a non-zero return from cb stops and is returned. */
 int brink_store_model_list(struct brink_store *st, const char *tenant_id,

@@ -22,6 +22,7 @@ typedef char field_name[BRINK_NAME_MAX + 1];
 
 struct brink_analyze {
 	bool rules, batch;
+	bool compiled; /* the network came from its compiled image */
 	struct brink_nn *nn;
 	struct brink_rule *rule;
 	size_t nfields;      /* what a reading must carry */
@@ -178,11 +179,15 @@ static int load_rule(struct brink_analyze *a, const void *model, size_t len, cha
 	return 0;
 }
 
-static int load_nn(struct brink_analyze *a, const void *model, size_t len, char *msg,
-		   size_t msglen)
+/* An HDF5 file, or (allow_image) the compiled image brinkd stored for it. */
+static int load_nn(struct brink_analyze *a, const void *model, size_t len, bool allow_image,
+		   char *msg, size_t msglen)
 {
 	struct brink_error *err = NULL;
-	if (brink_nn_load(model, len, &a->nn, &err) < 0) {
+	a->compiled = allow_image && brink_nn_image_is(model, len);
+	int rc = a->compiled ? brink_nn_image_load(model, len, &a->nn, &err)
+			     : brink_nn_load(model, len, &a->nn, &err);
+	if (rc < 0) {
 		fail(msg, msglen, "%s", err ? err->msg : "model: refused");
 		brink_error_free(&err);
 		return -1;
@@ -224,7 +229,7 @@ int brink_analyze_open(const char *config, const void *model, size_t len,
 		fail(msg, msglen, "out of memory");
 	else if (read_config(a, o, msg, msglen) == 0)
 		rc = a->rules ? load_rule(a, model, len, msg, msglen)
-			      : load_nn(a, model, len, msg, msglen);
+			      : load_nn(a, model, len, true, msg, msglen);
 	if (rc == 0)
 		rc = check_width(a, msg, msglen);
 	if (rc == 0)
@@ -236,6 +241,11 @@ int brink_analyze_open(const char *config, const void *model, size_t len,
 	}
 	*out = a;
 	return 0;
+}
+
+bool brink_analyze_compiled(const struct brink_analyze *a)
+{
+	return a->compiled;
 }
 
 void brink_analyze_free(struct brink_analyze *a)
@@ -459,12 +469,24 @@ static int check_rules(const void *data, size_t len, char *out, size_t cap)
 	return ok;
 }
 
+/* Writes the network's image into img when given and it fits; appends its
+ * length (0: none) to the summary being written at out[pos..cap). */
+static int put_image(const struct brink_nn *nn, struct brink_analyze_image *img, char *out,
+		     size_t pos, size_t cap)
+{
+	if (!img)
+		return snprintf(out + pos, cap - pos, "}");
+	img->len = brink_nn_image_write(nn, img->buf, img->cap);
+	return snprintf(out + pos, cap - pos, ",\"image_bytes\":%zu}", img->len);
+}
+
 /* Loads, describes and runs the network once on zeros. */
-static int check_h5(const void *data, size_t len, char *out, size_t cap)
+static int check_h5(const void *data, size_t len, char *out, size_t cap,
+		    struct brink_analyze_image *img)
 {
 	struct brink_analyze a;
 	memset(&a, 0, sizeof(a));
-	if (load_nn(&a, data, len, out, cap) < 0)
+	if (load_nn(&a, data, len, false, out, cap) < 0)
 		return 0;
 	int n = snprintf(out, cap, "{\"format\":\"h5\",\"inputs\":%zu,\"outputs\":%zu,\"layers\":%zu,"
 				   "\"model\":",
@@ -476,10 +498,11 @@ static int check_h5(const void *data, size_t len, char *out, size_t cap)
 	int ok = d >= 0 && in && y;
 	if (ok) {
 		brink_nn_infer(a.nn, in, y);
-		snprintf(out + n + d, cap - (size_t)(n + d), "}");
-	} else {
-		snprintf(out, cap, "model: its description does not fit or out of memory");
+		int k = put_image(a.nn, img, out, (size_t)(n + d), cap);
+		ok = k > 0 && (size_t)k < cap - (size_t)(n + d);
 	}
+	if (!ok)
+		snprintf(out, cap, "model: its description does not fit or out of memory");
 	free(in);
 	free(y);
 	brink_nn_free(a.nn);
@@ -488,10 +511,18 @@ static int check_h5(const void *data, size_t len, char *out, size_t cap)
 
 int brink_analyze_check(const char *format, const void *data, size_t len, char *out, size_t cap)
 {
+	return brink_analyze_check_image(format, data, len, out, cap, NULL);
+}
+
+int brink_analyze_check_image(const char *format, const void *data, size_t len, char *out,
+			      size_t cap, struct brink_analyze_image *img)
+{
+	if (img)
+		img->len = 0;
 	if (strcmp(format, "rules") == 0)
 		return check_rules(data, len, out, cap);
 	if (strcmp(format, "h5") == 0)
-		return check_h5(data, len, out, cap);
+		return check_h5(data, len, out, cap, img);
 	snprintf(out, cap, "unknown model format '%s'", format);
 	return 0;
 }

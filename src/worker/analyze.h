@@ -23,6 +23,7 @@
 #ifndef BRINK_WORKER_ANALYZE_H
 #define BRINK_WORKER_ANALYZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,10 +34,14 @@
 
 struct brink_analyze;
 
-/* Loads the model file model[0..len) and the configuration. Returns 0 with
+/* Loads the model file model[0..len) (for h5: the HDF5 file, or its
+ * compiled image, told apart by its magic) and the configuration. Returns 0 with
  * *out (brink_analyze_free), or -1 with a message in msg. */
 int brink_analyze_open(const char *config, const void *model, size_t len,
 		       struct brink_analyze **out, char *msg, size_t msglen);
+
+/* Whether the network was loaded from its compiled image (no libhdf5). */
+bool brink_analyze_compiled(const struct brink_analyze *a);
 
 /* Handles one record "<thing name>\n<reading as a JSON object>" received at
  * time_ns. Returns the length of the result line written to out[0..cap)
@@ -53,5 +58,19 @@ void brink_analyze_free(struct brink_analyze *a);
  * writes its JSON summary ({"format","inputs","outputs",...}) into out, or
  * the reason it is refused. Returns 1 (accepted) or 0 (refused). */
 int brink_analyze_check(const char *format, const void *data, size_t len, char *out, size_t cap);
+
+/* Where the check writes the compiled image of an h5 model: buf[0..cap)
+ * (borrowed); len is the image's size, 0 when there is none (rules, a
+ * refused file, or an image over cap). */
+struct brink_analyze_image {
+	void *buf;
+	size_t cap, len;
+};
+
+/* As brink_analyze_check; when img is given, an accepted h5 model also gets
+ * its image written into img and "image_bytes":N added to its summary.
+ * brink_analyze_open accepts that image in place of the HDF5 file. */
+int brink_analyze_check_image(const char *format, const void *data, size_t len, char *out,
+			      size_t cap, struct brink_analyze_image *img);
 
 #endif

@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -48,6 +49,7 @@
 #include <unistd.h>
 
 #include "brink/log.h"
+#include "brink/model-check.h"
 #include "brink/wire.h"
 #include "worker/analyze.h"
 #include "worker/forward.h"
@@ -467,6 +469,36 @@ static void *read_model(int fd, size_t *len)
 	return buf;
 }
 
+/* The check's input: brinkd's envelope (include/brink/model-check.h) around
+ * the file, or the plain file. With an envelope, *room maps the room for
+ * the image (shared: what is written there lands in brinkd's memfd) and fd
+ * stays open until the caller unmaps it; *room is NULL otherwise. */
+static void *read_check_input(int fd, size_t *len, struct brink_analyze_image *room)
+{
+	unsigned char hdr[BRINK_MODEL_CHECK_HEADER];
+	struct brink_model_envelope e;
+	struct stat st;
+	room->buf = NULL;
+	if (fstat(fd, &st) < 0 || pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    !brink_model_envelope_parse(hdr, sizeof(hdr), (uint64_t)st.st_size, &e))
+		return read_model(fd, len);
+	char *buf = e.model_len <= MODEL_MAX_BYTES ? malloc(e.model_len) : NULL;
+	if (!buf || pread(fd, buf, e.model_len, BRINK_MODEL_CHECK_HEADER) != (ssize_t)e.model_len) {
+		log_error("reading the model from its envelope: %s", buf ? "short read" : "too large");
+		free(buf);
+		return NULL;
+	}
+	void *map = e.room_len ? mmap(NULL, e.room_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+				      (off_t)e.room_off)
+			       : MAP_FAILED;
+	if (map != MAP_FAILED) {
+		room->buf = map;
+		room->cap = e.room_len;
+	}
+	*len = e.model_len;
+	return buf;
+}
+
 /* --check-model: the answer is one MODEL frame; the exit status says only
  * whether it could be sent. */
 static int check_model(struct worker *w, const struct options *o)
@@ -475,12 +507,17 @@ static int check_model(struct worker *w, const struct options *o)
 	if (o->seccomp_fd >= 0 && load_seccomp(o->seccomp_fd) < 0)
 		return 1;
 	size_t len = 0;
-	void *data = o->model_fd >= 0 ? read_model(o->model_fd, &len) : NULL;
-	int ok = data ? brink_analyze_check(o->check_format, data, len, text, sizeof(text)) : 0;
+	struct brink_analyze_image room = {NULL, 0, 0};
+	void *data = o->model_fd >= 0 ? read_check_input(o->model_fd, &len, &room) : NULL;
+	int ok = data ? brink_analyze_check_image(o->check_format, data, len, text, sizeof(text),
+						  room.buf ? &room : NULL)
+		      : 0;
 	if (!data)
 		snprintf(text, sizeof(text), "the model file could not be read (empty or over %u bytes)",
 			 MODEL_MAX_BYTES);
 	free(data);
+	if (room.buf)
+		munmap(room.buf, room.cap);
 	size_t n = brink_wire_encode_model(w->out, sizeof(w->out), ok, text, strlen(text));
 	return send_frame(w, w->out, n) < 0 ? 1 : 0;
 }
@@ -498,6 +535,8 @@ static int open_analyze(struct worker *w, const struct options *o)
 	int rc = data ? brink_analyze_open(o->config, data, len, &w->analyze, msg, sizeof(msg)) : -1;
 	if (data && rc < 0)
 		log_error("%s", msg);
+	if (rc == 0 && brink_analyze_compiled(w->analyze))
+		log_info("unit %" PRIu64 ": loaded the compiled model image (%zu bytes)", w->unit, len);
 	free(data);
 	return rc;
 }
