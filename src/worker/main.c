@@ -536,7 +536,7 @@ static int open_analyze(struct worker *w, const struct options *o)
 	if (data && rc < 0)
 		log_error("%s", msg);
 	if (rc == 0 && brink_analyze_compiled(w->analyze))
-		log_info("unit %" PRIu64 ": loaded the compiled model image (%zu bytes)", w->unit, len);
+		log_info("loaded the compiled model image (%zu bytes)", len);
 	free(data);
 	return rc;
 }
