@@ -18,7 +18,10 @@
  * is, before READY, then RECORDS become result lines (src/worker/analyze.h)
  * and the counters go to brinkd as STATS frames (at most every STATS_MS).
  * --check-model: loads the seccomp filter, then parses the model file,
- * answers with one MODEL frame and exits 0.
+ * answers with one MODEL frame and exits 0. When brinkd wraps the file in
+ * its envelope (include/brink/model-check.h), the check of an h5 model also
+ * writes the compiled image into the envelope's room; a service worker given
+ * that image (same --model-fd / --model-file) loads it without libhdf5.
  * A model file is the tenant's, untrusted, so it is parsed under the filter
  * in both modes: libhdf5 reading a file image and OpenBLAS need nothing the
  * filter denies (memory, and reads of descriptors already open; the e2e and

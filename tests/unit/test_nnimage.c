@@ -21,6 +21,8 @@
 
 #include "analyze/engine.h"
 #include "analyze/nn-internal.h"
+#include "brink/model-check.h"
+#include "worker/analyze.h"
 
 /* libhdf5 1.10's "library initialised" flag (H5private.h, H5_INIT_GLOBAL):
  * read only, to prove an image load never initialises the library. */
@@ -294,6 +296,67 @@ static void test_image_never_touches_hdf5(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* The check's envelope: a layout round-trips, inconsistent headers are no envelope. */
+static void test_envelope(void **state)
+{
+	(void)state;
+	struct brink_model_envelope e, got;
+	unsigned char hdr[BRINK_MODEL_CHECK_HEADER];
+	brink_model_envelope_layout(5000, 70000, &e);
+	assert_int_equal(e.room_off, 8192);
+	assert_int_equal(e.room_len, 73728);
+	brink_model_envelope_header(&e, hdr);
+	uint64_t size = e.room_off + e.room_len;
+	assert_true(brink_model_envelope_parse(hdr, sizeof(hdr), size, &got));
+	assert_int_equal(got.model_len, 5000);
+	assert_int_equal(got.room_off, 8192);
+	assert_int_equal(got.room_len, 73728);
+	assert_false(brink_model_envelope_parse(hdr, sizeof(hdr) - 1, size, &got));
+	assert_false(brink_model_envelope_parse(hdr, sizeof(hdr), size + 1, &got));
+	assert_false(brink_model_envelope_parse(hdr, sizeof(hdr), size - 4096, &got));
+	hdr[9] = 0xff; /* a model length that moves the room */
+	assert_false(brink_model_envelope_parse(hdr, sizeof(hdr), size, &got));
+	hdr[9] = 0x13;
+	hdr[24] = 1; /* the zero field */
+	assert_false(brink_model_envelope_parse(hdr, sizeof(hdr), size, &got));
+	hdr[24] = 0;
+	hdr[0] = 0x89; /* HDF5 */
+	assert_false(brink_model_envelope_parse(hdr, sizeof(hdr), size, &got));
+}
+
+/* The worker's check writes the image and says its size; the service side
+ * opens that image as it opens the file. */
+static void test_check_writes_image(void **state)
+{
+	(void)state;
+	size_t len;
+	void *h5 = slurp("ref/deep.h5", &len);
+	char out[8192], msg[256];
+	static unsigned char room[1 << 16];
+	struct brink_analyze_image img = {room, sizeof(room), 0};
+	assert_int_equal(brink_analyze_check_image("h5", h5, len, out, sizeof(out), &img), 1);
+	assert_true(img.len > 24);
+	char want[64];
+	snprintf(want, sizeof(want), ",\"image_bytes\":%zu}", img.len);
+	assert_non_null(strstr(out, want));
+	struct brink_analyze *a = NULL;
+	const char *cfg = "{\"format\":\"h5\",\"mode\":\"datum\",\"columns\":[\"a\",\"b\",\"c\",\"d\"]}";
+	assert_int_equal(brink_analyze_open(cfg, room, img.len, &a, msg, sizeof(msg)), 0);
+	assert_true(brink_analyze_compiled(a));
+	brink_analyze_free(a);
+	assert_int_equal(brink_analyze_open(cfg, h5, len, &a, msg, sizeof(msg)), 0);
+	assert_false(brink_analyze_compiled(a));
+	brink_analyze_free(a);
+	/* no room: no image, and the check still accepts the model */
+	struct brink_analyze_image tiny = {room, 16, 0};
+	assert_int_equal(brink_analyze_check_image("h5", h5, len, out, sizeof(out), &tiny), 1);
+	assert_int_equal(tiny.len, 0);
+	assert_non_null(strstr(out, ",\"image_bytes\":0}"));
+	/* an image is not an HDF5 upload */
+	assert_int_equal(brink_analyze_check_image("h5", room, img.len, out, sizeof(out), NULL), 0);
+	free(h5);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--image-only") == 0)
@@ -302,6 +365,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_image_never_touches_hdf5),
+		cmocka_unit_test(test_envelope),
+		cmocka_unit_test(test_check_writes_image),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -237,6 +237,52 @@ static void models_are_scoped(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* A model's compiled image: absent until set, then what a start loads. */
+static void model_images(void **state)
+{
+	struct fixture *f = *state;
+	struct brink_error *err = NULL;
+	static struct brink_model_rec got;
+	void *data = NULL;
+	size_t len = 0;
+	bool compiled = true;
+	add_tenant(f->st, "00000000000000a1", "acme", hash_a);
+	add_tenant(f->st, "00000000000000b1", "bolt", hash_b);
+	add_model(f->st, "00000000000000a1", "00000000000000e1", "m", 0);
+	assert_int_equal(brink_store_model_get(f->st, "00000000000000a1", "00000000000000e1", &got,
+					       &err), 0);
+	assert_false(got.compiled);
+	assert_int_equal(brink_store_model_start_data(f->st, "00000000000000a1", "00000000000000e1",
+						      &data, &len, &compiled, &err), 0);
+	assert_false(compiled);
+	assert_int_equal(len, 21); /* the file */
+	free(data);
+	/* another tenant cannot set it */
+	assert_int_equal(brink_store_model_set_image(f->st, "00000000000000b1", "00000000000000e1",
+						     "IMG", 3, &err), -1);
+	assert_int_equal(err->code, BRINK_E_NOT_FOUND);
+	brink_error_free(&err);
+	assert_int_equal(brink_store_model_set_image(f->st, "00000000000000a1", "00000000000000e1",
+						     "IMAGE", 5, &err), 0);
+	assert_int_equal(brink_store_model_get(f->st, "00000000000000a1", "00000000000000e1", &got,
+					       &err), 0);
+	assert_true(got.compiled);
+	assert_int_equal(brink_store_model_start_data(f->st, "00000000000000a1", "00000000000000e1",
+						      &data, &len, &compiled, &err), 0);
+	assert_true(compiled);
+	assert_int_equal(len, 5);
+	assert_memory_equal(data, "IMAGE", 5);
+	free(data);
+	assert_int_equal(brink_store_model_data(f->st, "00000000000000a1", "00000000000000e1", &data,
+						&len, &err), 0);
+	assert_int_equal(len, 21); /* the file stays */
+	free(data);
+	assert_int_equal(brink_store_model_start_data(f->st, "00000000000000b1", "00000000000000e1",
+						      &data, &len, &compiled, &err), -1);
+	assert_int_equal(err->code, BRINK_E_NOT_FOUND);
+	brink_error_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +290,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(things_are_scoped, setup, teardown),
 		cmocka_unit_test_setup_teardown(services_round_trip_and_cascade, setup, teardown),
 		cmocka_unit_test_setup_teardown(models_are_scoped, setup, teardown),
+		cmocka_unit_test_setup_teardown(model_images, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
