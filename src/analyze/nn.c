@@ -70,18 +70,21 @@ static int open_image(const void *buf, size_t len, hid_t *file, struct brink_err
 
 /* Runs both paths once per process so that OpenBLAS sets up what it keeps
  * (its gemm buffer pool, shared by every model) now, before the worker's
- * seccomp filter is loaded. */
+ * seccomp filter is loaded. Two rows are enough for that (the pool does not
+ * depend on the row count) and keep it short: it is on every analyze
+ * service's start path. */
+#define WARM_UP_ROWS 2
 static void warm_up(struct brink_nn *nn)
 {
 	static bool done;
 	if (done)
 		return;
 	done = true;
-	float *in = calloc(NN_BATCH_CHUNK, nn->inputs * sizeof(float));
-	float *out = calloc(NN_BATCH_CHUNK, nn->outputs * sizeof(float));
+	float *in = calloc(WARM_UP_ROWS, nn->inputs * sizeof(float));
+	float *out = calloc(WARM_UP_ROWS, nn->outputs * sizeof(float));
 	if (in && out) {
 		brink_nn_infer(nn, in, out);
-		brink_nn_infer_batch(nn, in, NN_BATCH_CHUNK, out);
+		brink_nn_infer_batch(nn, in, WARM_UP_ROWS, out);
 	}
 	free(in);
 	free(out);

@@ -65,6 +65,7 @@ struct worker {
 	int data_fd;             /* data channel (RECORDS in, RESULTS out), -1 if none */
 	bool forward;            /* kind forward: RECORDS become RESULTS lines */
 	struct brink_analyze *analyze; /* kind analyze: the model and its state */
+	size_t model_len;        /* bytes of the model it was given */
 	bool stats_dirty;
 	uint64_t stats_due_ms;   /* when the next STATS frame may go */
 	uint64_t unit;
@@ -538,8 +539,7 @@ static int open_analyze(struct worker *w, const struct options *o)
 	int rc = data ? brink_analyze_open(o->config, data, len, &w->analyze, msg, sizeof(msg)) : -1;
 	if (data && rc < 0)
 		log_error("%s", msg);
-	if (rc == 0 && brink_analyze_compiled(w->analyze))
-		log_info("loaded the compiled model image (%zu bytes)", len);
+	w->model_len = len;
 	free(data);
 	return rc;
 }
@@ -569,5 +569,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (send_ready(&w, o.seccomp_fd >= 0) < 0)
 		return 1;
+	if (w.analyze && brink_analyze_compiled(w.analyze)) /* after READY: off the start path */
+		log_info("loaded the compiled model image (%zu bytes)", w.model_len);
 	return serve(&w);
 }
