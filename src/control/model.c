@@ -1,8 +1,9 @@
 /* Tenants' models: every file is checked (parsed and described) by
  * brink-worker in the sandbox runtime before it is stored; brinkd itself
  * never parses one. The check of an h5 model also writes its compiled image
- * (src/analyze/nn-image.c), stored with it, which services then start from. The check runs outside the control plane's lock: it
- * takes milliseconds to seconds, and other requests go on meanwhile. */
+ * (src/analyze/nn-image.c), stored with it, which services then start from.
+ * The check runs outside the control plane's lock: it takes milliseconds to
+ * seconds, and other requests go on meanwhile. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -96,7 +97,8 @@ static int read_image(int fd, const struct brink_model_envelope *e, size_t len, 
 }
 
 /* Takes "image_bytes" (the compiled image's size, not part of the summary
- * shown) out of the checker's summary object o. */
+ * shown) out of the checker's summary object o: 1 when it was there, 0 when
+ * not, -1 when it is no size. */
 static int take_image_bytes(json_t *o, size_t *image_len)
 {
 	json_t *v = json_object_get(o, "image_bytes");
@@ -107,7 +109,7 @@ static int take_image_bytes(json_t *o, size_t *image_len)
 	if (!json_is_integer(v) || n < 0 || (uint64_t)n > BRINK_MODEL_IMAGE_MAX)
 		return -1;
 	*image_len = (size_t)n;
-	return json_object_del(o, "image_bytes");
+	return json_object_del(o, "image_bytes") == 0 ? 1 : -1;
 }
 
 /* Reads what the checker said about the model (untrusted: it ran the
@@ -120,11 +122,10 @@ static int read_summary(const char *text, struct brink_model_rec *m, size_t *ima
 	json_int_t in = json_integer_value(json_object_get(o, "inputs"));
 	json_int_t out = json_integer_value(json_object_get(o, "outputs"));
 	_cleanup_free_ char *shown = NULL;
-	int rc = 0;
-	if (!json_is_object(o) || in < 1 || in > 1000000 || out < 1 || out > 1000000 ||
-	    take_image_bytes(o, image_len) < 0)
+	int rc = 0, had_image = json_is_object(o) ? take_image_bytes(o, image_len) : -1;
+	if (had_image < 0 || in < 1 || in > 1000000 || out < 1 || out > 1000000)
 		rc = brink_error_make(err, BRINK_E_INTERNAL, "the model check gave no usable summary");
-	else if (*image_len && !(text = shown = json_dumps(o, JSON_COMPACT)))
+	else if (had_image && !(text = shown = json_dumps(o, JSON_COMPACT)))
 		rc = brink_error_make(err, BRINK_E_INTERNAL, "out of memory");
 	else if (strlen(text) >= sizeof(m->summary))
 		rc = brink_error_make(err, BRINK_E_INVALID, "the model's summary is over %zu bytes",
