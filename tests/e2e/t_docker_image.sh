@@ -1,0 +1,41 @@
+#!/bin/bash
+# An analyze service of an uploaded h5 model on the docker runtime: the
+# worker in its container gets the model's compiled image as its model file
+# (--model-file), recognises it by its magic, loads it without libhdf5 and
+# scores readings as numpy does.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dockerlib.sh"
+PY=/usr/bin/python3
+M="$DATA_DIR/models"
+mkdir -p "$M"
+$PY tests/e2e/analyze_models.py write "$M" || { echo "cannot write the models (python3-h5py?)"; exit 1; }
+brinkd_start -o docker.socket="$DOCKER_TEST_SOCK"
+register acme
+api POST /v1/things '{"name":"roof"}'
+THING_KEY=$(jqb .key)
+STATUS=$(curl -s -o "$DATA_DIR/.body" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
+	--data-binary @"$M/small.h5" "$BRINK_URL/v1/models?name=small&format=h5")
+BODY=$(cat "$DATA_DIR/.body")
+expect_status 201 "upload a Keras HDF5 model"
+check "it is compiled" test "$(jqb .compiled)" = true
+SMALL=$(jqb .id)
+api POST /v1/services "{\"kind\":\"analyze\",\"runtime\":\"docker\",\"model\":\"$SMALL\",\"columns\":[\"temp\",\"hum\"],\"cpu\":{\"min\":0.1,\"max\":0.5}}"
+check "an analyze service of it on docker is accepted" test "$STATUS" = 202 -o "$STATUS" = 201
+AID=$(jqb .id)
+PORT=$(jqb '.ports[0]')
+check "it runs" wait_state "$AID" running
+CID=$(dk ps -q --no-trunc --filter "label=brink.service=$AID")
+check "the containerised worker loaded the compiled image" \
+	bash -c "docker -H 'unix://$DOCKER_TEST_SOCK' logs '$CID' 2>&1 | grep -q 'loaded the compiled model image'"
+while read -r word ok rest; do
+	[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
+	if [ "$ok" = 1 ]; then
+		E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
+	else
+		E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
+	fi
+done < <(cd tests/e2e && $PY analyze_checks.py datum "$INGEST_PORT" "$PORT" "$KEY" roof "$THING_KEY" \
+	"$M/small.h5" 2>&1)
+api DELETE "/v1/services/$AID"
+check "delete removes its container" test "$(containers_of "$AID")" = 0
+finish
