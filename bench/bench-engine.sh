@@ -42,6 +42,8 @@ for m in ecm74k ecm178k x10; do
 	printf '  load        brink %8s ms   torch (h5py + build) %8s ms   ratio %s   budget 10 ms: %s\n' \
 		"$(get load_ms "$b")" "$(get load_ms "$t")" "$(ratio "$(get load_ms "$t")" "$(get load_ms "$b")")" \
 		"$(verdict "$(get load_ms "$b")" 10)"
+	printf '  load        its compiled image (what a service worker loads) %s ms\n' \
+		"$(get image_load_ms "$b")"
 	printf '  datum p50   brink %8s us   torch eager %8s us (%s)   scripted %8s us (%s)   limit %s us   budget 20 us: %s\n' \
 		"$(get datum_p50_us "$b")" "$(get eager_p50_us "$t")" \
 		"$(ratio "$(get eager_p50_us "$t")" "$(get datum_p50_us "$b")")" "$(get script_p50_us "$t")" \

@@ -55,14 +55,18 @@ static void *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static double bench_load(const void *buf, size_t len)
+typedef int (*loader)(const void *buf, size_t len, struct brink_nn **out,
+		      struct brink_error **err);
+
+/* p50 of LOADS loads with `load` (the HDF5 file, or its compiled image). */
+static double bench_load(loader load, const void *buf, size_t len)
 {
 	static double t[LOADS];
 	for (int i = 0; i < LOADS; i++) {
 		struct brink_nn *nn = NULL;
 		struct brink_error *err = NULL;
 		double t0 = now_us();
-		if (brink_nn_load(buf, len, &nn, &err) < 0) {
+		if (load(buf, len, &nn, &err) < 0) {
 			fprintf(stderr, "engine_bench: %s\n", err->msg);
 			exit(1);
 		}
@@ -170,11 +174,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: engine_bench MODEL.h5\n");
 		return 2;
 	}
-	double load = bench_load(buf, len);
+	double load = bench_load(brink_nn_load, buf, len);
 	struct brink_nn *nn = NULL;
 	struct brink_error *err = NULL;
 	if (brink_nn_load(buf, len, &nn, &err) < 0)
 		return 1;
+	size_t ilen = brink_nn_image_size(nn);
+	void *img = malloc(ilen);
+	if (!img || brink_nn_image_write(nn, img, ilen) != ilen)
+		return 1;
+	double image_load = bench_load(brink_nn_image_load, img, ilen);
+	free(img);
 	double p50, p99, g50, g99, s50, s99;
 	bench_datum(nn, NN_SMALL_KERNEL_MAX, &p50, &p99);
 	bench_datum(nn, 0, &g50, &g99);
@@ -184,11 +194,11 @@ int main(int argc, char **argv)
 	double flops_datum = 0;
 	for (size_t i = 0; i < nn->nlayers; i++)
 		flops_datum += 2.0 * (double)(nn->layers[i].in * nn->layers[i].out);
-	printf("params=%zu weights_kb=%.1f load_ms=%.3f datum_p50_us=%.2f datum_p99_us=%.2f "
-	       "sgemv_p50_us=%.2f loop_p50_us=%.2f batch_rows_s=%.0f sgemm_gflops=%.2f "
-	       "limit_datum_us=%.3f\n",
-	       nn->params, (double)nn->params * 4 / 1000, load / 1000, p50, p99, g50, s50, rows,
-	       gflops, flops_datum / (gflops * 1e3));
+	printf("params=%zu weights_kb=%.1f load_ms=%.3f image_load_ms=%.3f datum_p50_us=%.2f "
+	       "datum_p99_us=%.2f sgemv_p50_us=%.2f loop_p50_us=%.2f batch_rows_s=%.0f "
+	       "sgemm_gflops=%.2f limit_datum_us=%.3f\n",
+	       nn->params, (double)nn->params * 4 / 1000, load / 1000, image_load / 1000, p50, p99,
+	       g50, s50, rows, gflops, flops_datum / (gflops * 1e3));
 	brink_nn_free(nn);
 	free(buf);
 	return 0;
