@@ -25,9 +25,14 @@ endif
 
 # libcoap's GnuTLS flavour and GnuTLS's SHA-1 (WebSocket handshake): GnuTLS is
 # loaded by libmicrohttpd anyway, where OpenSSL would add ~3 MB of RSS.
-PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libuv libcbor libcoap-3-gnutls gnutls libmosquitto
+PKGS = libmicrohttpd jansson sqlite3 libsodium libseccomp libuv libcbor libcoap-3-gnutls gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libmosquitto: brink's sensor simulator (src/cli/sensor_mqtt.c) and the tests
+# only. brinkd speaks MQTT itself (src/mqtt/codec.c says why), so neither
+# libmosquitto nor the OpenSSL it links is loaded by brinkd.
+CLI_PKGS = libmosquitto
+CLI_LIBS := $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null)
 
 WARN = -Wall -Wextra -Werror -Wshadow -Werror=missing-prototypes -Wno-format-truncation
 ifneq ($(findstring clang,$(CC)),)
@@ -130,7 +135,7 @@ $(BUILD)/brinkd: $(call obj,src/core/main.c) $(BUILD)/libdaemon.a $(BUILD)/libco
 $(BUILD)/brink-worker: $(call obj,src/worker/main.c) $(BUILD)/libworker.a $(BUILD)/libcommon.a
 	$(CC) $(LDFLAGS) $(WORKER_STATIC) -o $@ $^ $(ENGINE_LIBS)
 $(BUILD)/brink: $(call obj,src/cli/main.c) $(BUILD)/libcli.a $(BUILD)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CURL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CURL_LIBS) $(CLI_LIBS)
 
 # The Mosquitto plugin, loaded by the broker brinkd starts: never sanitized
 # (the broker does not load ASan's runtime); its broker symbols resolve in mosquitto.
@@ -142,7 +147,7 @@ $(BUILD)/brink-mqtt-auth.so: $(PLUGIN_SRC) src/mqtt/authproto.h
 # Every unit test links against all libraries; the linker takes what it uses.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdaemon.a $(BUILD)/libdocker.a $(BUILD)/libworker.a $(BUILD)/libcli.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(VM_CFLAGS) -Itests/unit -o $@ $^ $(LDFLAGS) -rdynamic $(ENGINE_LIBS) $(LDLIBS) $(VM_LIBS) $(CURL_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(VM_CFLAGS) -Itests/unit -o $@ $^ $(LDFLAGS) -rdynamic $(ENGINE_LIBS) $(LDLIBS) $(VM_LIBS) $(CURL_LIBS) $(CLI_LIBS) -lcmocka
 
 # the console's files are embedded in brinkd (.incbin in src/api/console.c)
 $(BUILD)/obj/src/api/console.o: $(wildcard src/api/console/*)

@@ -1,6 +1,6 @@
 /* MQTT on the router's I/O thread (ingest/mqtt.c, ingest/mqtt-auth.c):
- * brinkd's own libmosquitto client (things' readings in, services' output
- * out) and the answering side of the plugin's line protocol. Everything here
+ * brinkd's own MQTT client (things' readings in, services' output out; its
+ * packets: mqtt/codec.h) and the answering side of the plugin's line protocol. Everything here
  * runs on the I/O thread only, so none of it is locked. */
 #ifndef BRINK_INGEST_MQTT_INTERNAL_H
 #define BRINK_INGEST_MQTT_INTERNAL_H
@@ -31,12 +31,18 @@ struct mqtt_watch {
 
 struct brink_mqtt_ingest {
 	struct brink_router *r;
-	struct mosquitto *mosq;
 	uv_poll_t *poll; /* the current connection's; NULL when not connected */
 	uv_timer_t timer; /* keepalive work, and reconnecting */
 	bool timer_open, connected, stopping;
-	int backoff_ms;
-	unsigned queued; /* output messages published since the socket last drained */
+	bool tcp_up, want_write; /* TCP connected; UV_WRITABLE asked for */
+	int fd, backoff_ms;
+	uint64_t connect_ms, wrote_ms, ping_ms; /* loop times; ping_ms 0: no PINGREQ unanswered */
+	uint8_t *in; /* received bytes not parsed yet: in_len of IN_CAP */
+	size_t in_len, skip; /* skip: bytes of an oversized packet still to drop */
+	size_t max_packet;
+	uint8_t *out; /* packets for the broker: [out_sent, out_len) not written yet */
+	size_t out_len, out_sent, out_cap;
+	char client_id[32];
 	char secret[48]; /* brinkd's own password with its supervised broker */
 	struct mqtt_thing *things;
 	unsigned nthings;

@@ -1,32 +1,48 @@
-/* MQTT ingest and output: brinkd's own libmosquitto client, run on the
- * router's I/O thread (its socket watched by a uv_poll_t, its keepalive by a
- * uv_timer_t), so readings reach router__publish exactly as TCP lines do and
- * services' output is published without a lock or another thread.
+/* MQTT ingest and output: brinkd's own MQTT 3.1.1 client (packets:
+ * mqtt/codec.c, which says why it is not libmosquitto), run on the router's
+ * I/O thread (its nonblocking socket watched by a uv_poll_t, keepalive and
+ * reconnecting by a uv_timer_t), so readings reach router__publish exactly as
+ * TCP lines do and services' output is published without a lock or another
+ * thread.
  *
  * In: it subscribes to brink/+/things/+; the broker's plugin let only the
  * thing named in a topic publish there, and brinkd remembers the things it
- * accepted (mqtt-auth.c), so a topic names a known thing or is refused.
+ * accepted (mqtt-auth.c), so a topic names a known thing or is refused. One
+ * recv() takes what the socket has and every complete packet in it is
+ * parsed in place; a packet larger than max_packet is skipped and counted.
  * Out: each line of a running service goes to brink/<tenant>/services/<id>/out
- * at QoS 0; when the broker is slower than the lines, libmosquitto keeps at
- * most OUT_QUEUE of them waiting and further ones are dropped and counted, so
- * the client's queue stays bounded. */
+ * at QoS 0, encoded into one buffer that is written at once when it was empty
+ * and the socket takes it, else when the socket is writable again: a batch
+ * of lines costs one write(). At most OUT_MAX bytes wait for the broker;
+ * lines beyond are dropped and counted, so the buffer stays bounded. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <mosquitto.h>
 
 #include "brink/log.h"
 #include "ingest/mqtt-internal.h"
 #include "ingest/reading.h"
+#include "mqtt/codec.h"
 
 #define BACKOFF_MAX_MS 5000
-#define READS_PER_WAKE 256 /* packets read before other handles get a turn */
-#define OUT_QUEUE 4096     /* output messages waiting for the broker, at most */
+#define KEEPALIVE_S 30
+#define CONNECT_TIMEOUT_MS 10000 /* TCP connect and CONNACK */
+#define READS_PER_WAKE 16        /* recv() calls before other handles get a turn */
+#define IN_CHUNK 65536           /* what one recv() may take beyond a packet's start */
+#define OUT_MAX (512 * 1024)     /* output bytes waiting for the broker (~4096 lines) */
+#define OUT_RESERVE 4096         /* beyond OUT_MAX: PUBACK, PINGREQ, DISCONNECT */
+#define OUT_FIRST 16384          /* the output buffer's first size; it doubles */
+#define TOPIC_ROOM 512           /* a readings topic and headers beside ingest.max_line */
+#define READINGS_FILTER "brink/+/things/+"
 
 static uint64_t realtime_ns(void)
 {
@@ -40,15 +56,21 @@ static bool supervised(const struct brink_config *cfg)
 	return strcmp(cfg->mqtt_broker, "external") != 0;
 }
 
+static size_t in_cap(const struct brink_mqtt_ingest *m)
+{
+	return m->max_packet + IN_CHUNK;
+}
+
 static void on_own_closed(uv_handle_t *h)
 {
 	struct brink_mqtt_ingest *m = h->data;
 	if (--m->open_handles > 0)
 		return;
-	mosquitto_destroy(m->mosq);
 	mqtt__things_free(m);
 	mqtt__watches_free(m);
 	sodium_memzero(m->secret, sizeof(m->secret));
+	free(m->in);
+	free(m->out);
 	free(m);
 }
 
@@ -65,13 +87,25 @@ static void free_handle(uv_handle_t *h)
 
 static void on_timer(uv_timer_t *t);
 
-/* The connection is gone (libmosquitto closed its socket): try again later. */
-static void connection_lost(struct brink_mqtt_ingest *m)
+/* Closes the socket and forgets what was read or waited to be written. */
+static void drop_socket(struct brink_mqtt_ingest *m)
 {
 	if (m->poll) {
 		uv_close((uv_handle_t *)m->poll, free_handle);
 		m->poll = NULL;
 	}
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+	m->tcp_up = m->want_write = false;
+	m->in_len = m->skip = m->out_len = m->out_sent = 0;
+	m->ping_ms = 0;
+}
+
+/* The connection is gone or failed: try again later. */
+static void connection_lost(struct brink_mqtt_ingest *m)
+{
+	drop_socket(m);
 	if (m->connected)
 		log_warn("mqtt: lost the broker; reconnecting");
 	m->connected = false;
@@ -84,37 +118,105 @@ static void connection_lost(struct brink_mqtt_ingest *m)
 	uv_timer_start(&m->timer, on_timer, (uint64_t)m->backoff_ms, 0);
 }
 
-static void watch(struct brink_mqtt_ingest *m);
+static void on_poll(uv_poll_t *h, int status, int events);
 
-static void on_poll(uv_poll_t *h, int status, int events)
-{
-	struct brink_mqtt_ingest *m = h->data;
-	int rc = status < 0 ? MOSQ_ERR_CONN_LOST : MOSQ_ERR_SUCCESS;
-	/* one packet per libmosquitto call: read on until the socket is empty */
-	for (int i = 0; rc == MOSQ_ERR_SUCCESS && (events & UV_READABLE) && i < READS_PER_WAKE;
-	     i++) {
-		errno = 0;
-		rc = mosquitto_loop_read(m->mosq, 1);
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			break;
-	}
-	if (rc == MOSQ_ERR_SUCCESS && m->poll && (events & UV_WRITABLE))
-		rc = mosquitto_loop_write(m->mosq, 1);
-	if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(m->mosq) < 0) {
-		connection_lost(m);
-		return;
-	}
-	watch(m);
-}
-
+/* Asks for UV_WRITABLE exactly while output waits (or the connect does). */
 static void watch(struct brink_mqtt_ingest *m)
 {
-	bool backlog = mosquitto_want_write(m->mosq);
-	int ev = UV_READABLE | (backlog ? UV_WRITABLE : 0);
-	if (!backlog)
-		m->queued = 0;
-	if (m->poll)
-		uv_poll_start(m->poll, ev, on_poll);
+	bool want = !m->tcp_up || m->out_len > m->out_sent;
+	if (m->poll && want != m->want_write) {
+		m->want_write = want;
+		uv_poll_start(m->poll, UV_READABLE | (want ? UV_WRITABLE : 0), on_poll);
+	}
+}
+
+/* Writes what waits, as far as the socket takes it. -1: the connection broke. */
+static int flush(struct brink_mqtt_ingest *m)
+{
+	while (m->out_sent < m->out_len) {
+		ssize_t n = send(m->fd, m->out + m->out_sent, m->out_len - m->out_sent,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -1;
+		}
+		m->out_sent += (size_t)n;
+		m->wrote_ms = uv_now(&m->r->loop);
+	}
+	if (m->out_sent == m->out_len)
+		m->out_sent = m->out_len = 0;
+	watch(m);
+	return 0;
+}
+
+/* Room for n more bytes of output within limit (written bytes moved out of
+ * the way, the buffer grown); NULL when it would pass limit. */
+static uint8_t *out_room(struct brink_mqtt_ingest *m, size_t n, size_t limit)
+{
+	size_t pending = m->out_len - m->out_sent;
+	if (pending + n > limit)
+		return NULL;
+	if (m->out_len + n > m->out_cap && m->out_sent) {
+		memmove(m->out, m->out + m->out_sent, pending);
+		m->out_len = pending;
+		m->out_sent = 0;
+	}
+	if (m->out_len + n > m->out_cap) {
+		size_t cap = m->out_cap ? m->out_cap : OUT_FIRST;
+		while (cap < m->out_len + n)
+			cap *= 2;
+		uint8_t *p = realloc(m->out, cap);
+		if (!p)
+			return NULL;
+		m->out = p;
+		m->out_cap = cap;
+	}
+	return m->out + m->out_len;
+}
+
+/* Queues a control packet (made by encode into the buffer) and writes it.
+ * -1: no room even in the reserve, or the connection broke. */
+static int send_control(struct brink_mqtt_ingest *m, size_t max,
+			size_t (*encode)(uint8_t *, size_t, const void *), const void *arg)
+{
+	uint8_t *p = out_room(m, max, OUT_MAX + OUT_RESERVE);
+	size_t n = p ? encode(p, max, arg) : 0;
+	if (!n)
+		return -1;
+	bool was_empty = m->out_len == m->out_sent;
+	m->out_len += n;
+	return was_empty ? flush(m) : 0;
+}
+
+static size_t enc_connect(uint8_t *p, size_t cap, const void *arg)
+{
+	return brink_mqtt_encode_connect(arg, p, cap);
+}
+
+static size_t enc_subscribe(uint8_t *p, size_t cap, const void *arg)
+{
+	(void)arg;
+	return brink_mqtt_encode_subscribe(1, READINGS_FILTER, 0, p, cap);
+}
+
+static size_t enc_puback(uint8_t *p, size_t cap, const void *arg)
+{
+	return brink_mqtt_encode_puback(*(const uint16_t *)arg, p, cap);
+}
+
+static size_t enc_pingreq(uint8_t *p, size_t cap, const void *arg)
+{
+	(void)arg;
+	return brink_mqtt_encode_pingreq(p, cap);
+}
+
+static size_t enc_disconnect(uint8_t *p, size_t cap, const void *arg)
+{
+	(void)arg;
+	return brink_mqtt_encode_disconnect(p, cap);
 }
 
 static const char *broker_host(const struct brink_config *cfg)
@@ -124,24 +226,259 @@ static const char *broker_host(const struct brink_config *cfg)
 	return strcmp(cfg->mqtt_bind, "0.0.0.0") == 0 ? "127.0.0.1" : cfg->mqtt_bind;
 }
 
-/* Connects (a blocking TCP connect: the broker is brinkd's own, on this
- * machine, or mqtt.host, which should be as near). */
+/* The TCP connection is up: log in, as the supervised broker's plugin knows
+ * brinkd (":brinkd" and the secret given it at start) or as mqtt.username
+ * and mqtt.password say for an external broker. */
+static int send_connect(struct brink_mqtt_ingest *m)
+{
+	const struct brink_config *cfg = &m->r->cfg;
+	bool own = supervised(cfg);
+	struct brink_mqtt_connect c = {
+		.client_id = m->client_id,
+		.username = own || !cfg->mqtt_username[0] ? BRINK_MQTT_INTERNAL_USER
+							  : cfg->mqtt_username,
+		.password = own || cfg->mqtt_password[0] ? m->secret : NULL,
+		.keepalive_s = KEEPALIVE_S,
+		.clean_session = true,
+	};
+	size_t max = 64 + strlen(c.client_id) + strlen(c.username) + sizeof(m->secret);
+	return send_control(m, max, enc_connect, &c);
+}
+
+static void refuse(struct brink_mqtt_ingest *m, const char *topic, size_t topic_len,
+		   const char *why)
+{
+	atomic_fetch_add(&m->r->stats.refused_lines, 1);
+	if (mqtt__may_log(m, &m->refused_logged_ms))
+		log_info("mqtt: a reading on '%.*s' refused: %s (further refusals within 10 s "
+			 "not logged)",
+			 (int)(topic_len < 160 ? topic_len : 160), topic, why);
+}
+
+/* A PUBLISH from the broker: a thing's reading, to the router. */
+static void on_reading(struct brink_mqtt_ingest *m, const struct brink_mqtt_packet *pk)
+{
+	static char line[65536]; /* the loop thread only */
+	static struct brink_reading reading;
+	struct brink_mqtt_who who;
+	char user[BRINK_MQTT_USER_MAX + 1], why[128];
+	uint64_t now = realtime_ns();
+	if (brink_mqtt_thing_topic_parse(pk->topic, pk->topic_len, &who) != BRINK_MQTT_OK)
+		return; /* not a readings topic: the subscription cannot give one */
+	snprintf(user, sizeof(user), "%s/%s", who.tenant, who.thing);
+	const struct mqtt_thing *t = mqtt__thing_find(m, user);
+	if (!t) {
+		refuse(m, pk->topic, pk->topic_len, "no such thing logged in");
+		return;
+	}
+	size_t n = pk->payload_len;
+	if (n > (size_t)m->r->cfg.ingest_max_line || n > sizeof(line)) {
+		refuse(m, pk->topic, pk->topic_len, "reading too long");
+		return;
+	}
+	const uint8_t *p = pk->payload;
+	for (size_t i = 0; i < n; i++) /* the record separates lines with '\n' */
+		line[i] = p[i] == '\n' || p[i] == '\r' ? ' ' : (char)p[i];
+	if (brink_reading_parse_json(line, n, &reading, why, sizeof(why)) != BRINK_READING_OK) {
+		refuse(m, pk->topic, pk->topic_len, why);
+		return;
+	}
+	router__publish(m->r, &t->ref, now, line, n);
+}
+
+/* CONNACK: logged in (subscribe) or refused (try again later). */
+static int on_connack(struct brink_mqtt_ingest *m, const struct brink_mqtt_packet *pk)
+{
+	if (pk->return_code != 0) {
+		log_warn("mqtt: the broker refused brinkd's client: %s",
+			 brink_mqtt_connack_string(pk->return_code));
+		return -1;
+	}
+	m->connected = true;
+	m->backoff_ms = 0;
+	atomic_store(&m->r->stats.mqtt_connected, 1);
+	log_info("mqtt: connected to the broker at %s:%d", broker_host(&m->r->cfg),
+		 m->r->cfg.mqtt_port);
+	return send_control(m, 64, enc_subscribe, NULL);
+}
+
+/* One packet from the broker. -1: the connection is to be dropped. */
+static int on_packet(struct brink_mqtt_ingest *m, const struct brink_mqtt_packet *pk)
+{
+	if (!m->connected && pk->type != BRINK_MQTT_PKT_CONNACK) {
+		log_warn("mqtt: the broker sent a packet before CONNACK; reconnecting");
+		return -1;
+	}
+	switch (pk->type) {
+	case BRINK_MQTT_PKT_CONNACK:
+		return m->connected ? 0 : on_connack(m, pk);
+	case BRINK_MQTT_PKT_PUBLISH:
+		on_reading(m, pk);
+		return pk->qos ? send_control(m, 8, enc_puback, &pk->packet_id) : 0;
+	case BRINK_MQTT_PKT_SUBACK:
+		if (pk->return_code == 0x80)
+			log_warn("mqtt: the broker refused brinkd's subscription to %s",
+				 READINGS_FILTER);
+		return 0;
+	case BRINK_MQTT_PKT_PINGRESP:
+		m->ping_ms = 0;
+		return 0;
+	default: /* PUBACK: brinkd publishes at QoS 0 only */
+		return 0;
+	}
+}
+
+/* Parses every complete packet in m->in, keeps the rest. -1: drop the connection. */
+static int parse_input(struct brink_mqtt_ingest *m)
+{
+	size_t off = 0, used = 0;
+	int rc = 0;
+	while (off < m->in_len && rc == 0) {
+		struct brink_mqtt_packet pk;
+		if (m->skip) {
+			size_t k = m->in_len - off < m->skip ? m->in_len - off : m->skip;
+			off += k;
+			m->skip -= k;
+			continue;
+		}
+		enum brink_mqtt_parse pr = brink_mqtt_packet_parse(m->in + off, m->in_len - off,
+								  m->max_packet, &pk, &used);
+		if (pr == BRINK_MQTT_PARSE_MORE)
+			break;
+		if (pr == BRINK_MQTT_PARSE_TOO_BIG) {
+			refuse(m, "?", 1, "larger than the maximum packet size");
+			m->skip = used;
+			continue;
+		}
+		if (pr != BRINK_MQTT_PARSE_OK) {
+			log_warn("mqtt: the broker sent %s; reconnecting", brink_mqtt_parse_strerror(pr));
+			return -1;
+		}
+		rc = on_packet(m, &pk);
+		off += used;
+	}
+	memmove(m->in, m->in + off, m->in_len - off);
+	m->in_len -= off;
+	return rc;
+}
+
+/* Reads what the socket has, a few large recv()s at most. -1: connection gone. */
+static int read_input(struct brink_mqtt_ingest *m)
+{
+	for (int i = 0; i < READS_PER_WAKE && m->fd >= 0; i++) {
+		size_t room = in_cap(m) - m->in_len;
+		ssize_t n = recv(m->fd, m->in + m->in_len, room, MSG_DONTWAIT);
+		if (n == 0)
+			return -1;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+		m->in_len += (size_t)n;
+		if (parse_input(m) < 0)
+			return -1;
+		if ((size_t)n < room)
+			return 0; /* the socket is empty */
+	}
+	return 0;
+}
+
+/* The nonblocking connect finished: its outcome, and then CONNECT. */
+static int connect_done(struct brink_mqtt_ingest *m)
+{
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+	if (getsockopt(m->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr) {
+		if (m->backoff_ms >= BACKOFF_MAX_MS / 2)
+			log_debug("mqtt: no broker at %s:%d yet: %s", broker_host(&m->r->cfg),
+				  m->r->cfg.mqtt_port, strerror(soerr ? soerr : errno));
+		return -1;
+	}
+	m->tcp_up = true;
+	return send_connect(m);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	struct brink_mqtt_ingest *m = h->data;
+	int rc = status < 0 ? -1 : 0;
+	if (rc == 0 && !m->tcp_up && (events & (UV_WRITABLE | UV_READABLE)))
+		rc = connect_done(m);
+	else if (rc == 0 && (events & UV_READABLE))
+		rc = read_input(m);
+	if (rc == 0 && m->poll && (events & UV_WRITABLE) && m->tcp_up)
+		rc = flush(m);
+	if (rc < 0)
+		connection_lost(m);
+}
+
+/* The broker's address: numeric, or looked up (a blocking lookup, as
+ * libmosquitto's was: mqtt.host names a nearby broker). */
+static int broker_addr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*v4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*v6);
+		return 0;
+	}
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai)
+		return -1;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	v4->sin_port = htons((uint16_t)port); /* sin6_port is at the same offset */
+	freeaddrinfo(ai);
+	return 0;
+}
+
+/* Starts a nonblocking connect; on_poll learns how it ends. */
 static void try_connect(struct brink_mqtt_ingest *m)
 {
 	const struct brink_config *cfg = &m->r->cfg;
-	int rc = mosquitto_connect(m->mosq, broker_host(cfg), cfg->mqtt_port, 30);
-	int fd = mosquitto_socket(m->mosq);
-	if (rc != MOSQ_ERR_SUCCESS || fd < 0 || !(m->poll = malloc(sizeof(*m->poll)))) {
-		if (m->backoff_ms >= BACKOFF_MAX_MS / 2)
-			log_debug("mqtt: no broker at %s:%d yet: %s", broker_host(cfg), cfg->mqtt_port,
-				  mosquitto_strerror(rc));
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1;
+	if (broker_addr(broker_host(cfg), cfg->mqtt_port, &ss, &len) < 0) {
+		log_debug("mqtt: cannot resolve %s", broker_host(cfg));
 		connection_lost(m);
 		return;
 	}
-	uv_poll_init(&m->r->loop, m->poll, fd);
+	m->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (m->fd < 0 || (connect(m->fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) ||
+	    !(m->poll = malloc(sizeof(*m->poll)))) {
+		connection_lost(m);
+		return;
+	}
+	setsockopt(m->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* latency-bound */
+	uv_poll_init(&m->r->loop, m->poll, m->fd);
 	m->poll->data = m;
-	watch(m);
+	m->want_write = true;
+	uv_poll_start(m->poll, UV_READABLE | UV_WRITABLE, on_poll);
+	m->connect_ms = m->wrote_ms = uv_now(&m->r->loop);
 	uv_timer_start(&m->timer, on_timer, 1000, 0);
+}
+
+/* Keepalive (3.1.2.10): a PINGREQ after half the keepalive without writing;
+ * no PINGRESP within the keepalive, or no CONNACK in time, drops the connection. */
+static int keepalive(struct brink_mqtt_ingest *m)
+{
+	uint64_t now = uv_now(&m->r->loop);
+	if (!m->connected)
+		return now - m->connect_ms < CONNECT_TIMEOUT_MS ? 0 : -1;
+	if (m->ping_ms)
+		return now - m->ping_ms < KEEPALIVE_S * 1000 ? 0 : -1;
+	if (now - m->wrote_ms < KEEPALIVE_S * 1000 / 2)
+		return 0;
+	m->ping_ms = now;
+	return send_control(m, 2, enc_pingreq, NULL);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -153,68 +490,13 @@ static void on_timer(uv_timer_t *t)
 		try_connect(m);
 		return;
 	}
-	if (mosquitto_loop_misc(m->mosq) != MOSQ_ERR_SUCCESS || mosquitto_socket(m->mosq) < 0) {
+	if (keepalive(m) < 0) {
+		if (m->connected)
+			log_warn("mqtt: the broker does not answer");
 		connection_lost(m);
 		return;
 	}
-	watch(m);
 	uv_timer_start(&m->timer, on_timer, 1000, 0);
-}
-
-static void on_connect(struct mosquitto *mosq, void *ctx, int rc)
-{
-	struct brink_mqtt_ingest *m = ctx;
-	if (rc != 0) {
-		log_warn("mqtt: the broker refused brinkd's client: %s", mosquitto_connack_string(rc));
-		return;
-	}
-	m->connected = true;
-	m->backoff_ms = 0;
-	atomic_store(&m->r->stats.mqtt_connected, 1);
-	mosquitto_subscribe(mosq, NULL, "brink/+/things/+", 0);
-	log_info("mqtt: connected to the broker at %s:%d", broker_host(&m->r->cfg),
-		 m->r->cfg.mqtt_port);
-}
-
-static void refuse(struct brink_mqtt_ingest *m, const char *topic, const char *why)
-{
-	atomic_fetch_add(&m->r->stats.refused_lines, 1);
-	if (mqtt__may_log(m, &m->refused_logged_ms))
-		log_info("mqtt: a reading on '%.160s' refused: %s (further refusals within 10 s "
-			 "not logged)",
-			 topic, why);
-}
-
-static void on_message(struct mosquitto *mosq, void *ctx, const struct mosquitto_message *msg)
-{
-	static char line[65536]; /* the loop thread only */
-	static struct brink_reading reading;
-	struct brink_mqtt_ingest *m = ctx;
-	struct brink_mqtt_who who;
-	char user[BRINK_MQTT_USER_MAX + 1], why[128];
-	(void)mosq;
-	uint64_t now = realtime_ns();
-	if (brink_mqtt_thing_topic_parse(msg->topic, strlen(msg->topic), &who) != BRINK_MQTT_OK)
-		return; /* not a readings topic: the subscription cannot give one */
-	snprintf(user, sizeof(user), "%s/%s", who.tenant, who.thing);
-	const struct mqtt_thing *t = mqtt__thing_find(m, user);
-	if (!t) {
-		refuse(m, msg->topic, "no such thing logged in");
-		return;
-	}
-	size_t n = (size_t)msg->payloadlen;
-	if (n > (size_t)m->r->cfg.ingest_max_line || n > sizeof(line)) {
-		refuse(m, msg->topic, "reading too long");
-		return;
-	}
-	const char *p = msg->payload;
-	for (size_t i = 0; i < n; i++) /* the record separates lines with '\n' */
-		line[i] = p[i] == '\n' || p[i] == '\r' ? ' ' : p[i];
-	if (brink_reading_parse_json(line, n, &reading, why, sizeof(why)) != BRINK_READING_OK) {
-		refuse(m, msg->topic, why);
-		return;
-	}
-	router__publish(m->r, &t->ref, now, line, n);
 }
 
 void router__mqtt_send(struct route *rt, const char *lines, size_t len)
@@ -223,14 +505,16 @@ void router__mqtt_send(struct route *rt, const char *lines, size_t len)
 	if (!m || !m->connected || !rt->mqtt_topic || !mqtt__watched(m, rt->mqtt_tenant))
 		return; /* nobody reads it over MQTT: the stream path pays nothing */
 	uint64_t sent = 0, dropped = 0;
+	size_t tlen = strlen(rt->mqtt_topic);
+	bool was_empty = m->out_len == m->out_sent;
 	for (const char *p = lines, *end = lines + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		bool full = m->queued >= OUT_QUEUE && mosquitto_want_write(m->mosq);
-		if (!full && mosquitto_publish(m->mosq, NULL, rt->mqtt_topic, (int)n, p, 0, false) ==
-				     MOSQ_ERR_SUCCESS) {
+		size_t size = brink_mqtt_publish_size(tlen, n);
+		uint8_t *o = size ? out_room(m, size, OUT_MAX) : NULL;
+		if (o) {
+			m->out_len += brink_mqtt_encode_publish(rt->mqtt_topic, tlen, p, n, o, size);
 			sent++;
-			m->queued++;
 		} else {
 			dropped++;
 		}
@@ -238,7 +522,8 @@ void router__mqtt_send(struct route *rt, const char *lines, size_t len)
 	}
 	atomic_fetch_add(&rt->r->stats.mqtt_published, sent);
 	atomic_fetch_add(&rt->r->stats.mqtt_dropped, dropped);
-	watch(m);
+	if (was_empty && sent && flush(m) < 0)
+		connection_lost(m);
 }
 
 void router__mqtt_route_added(struct brink_router *r, struct route *rt)
@@ -260,7 +545,6 @@ void router__mqtt_route_added(struct brink_router *r, struct route *rt)
 static int make_client(struct brink_mqtt_ingest *m, struct brink_error **err)
 {
 	const struct brink_config *cfg = &m->r->cfg;
-	char id[64];
 	unsigned char raw[24];
 	if (supervised(cfg)) {
 		randombytes_buf(raw, sizeof(raw));
@@ -269,19 +553,11 @@ static int make_client(struct brink_mqtt_ingest *m, struct brink_error **err)
 	} else {
 		snprintf(m->secret, sizeof(m->secret), "%s", cfg->mqtt_password);
 	}
-	snprintf(id, sizeof(id), "brinkd-%d", (int)getpid());
-	mosquitto_lib_init();
-	if (!(m->mosq = mosquitto_new(id, true, m)))
-		return brink_error_make(err, BRINK_E_INTERNAL, "mqtt: cannot make a client");
-	const char *user = supervised(cfg) || !cfg->mqtt_username[0] ? BRINK_MQTT_INTERNAL_USER
-								      : cfg->mqtt_username;
-	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
-	mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1); /* readings are latency-bound */
-	mosquitto_username_pw_set(m->mosq, user, supervised(cfg) || cfg->mqtt_password[0]
-							 ? m->secret
-							 : NULL);
-	mosquitto_connect_callback_set(m->mosq, on_connect);
-	mosquitto_message_callback_set(m->mosq, on_message);
+	snprintf(m->client_id, sizeof(m->client_id), "brinkd-%d", (int)getpid());
+	m->fd = -1;
+	m->max_packet = (size_t)cfg->ingest_max_line + TOPIC_ROOM;
+	if (!(m->in = malloc(in_cap(m))))
+		return brink_error_make(err, BRINK_E_INTERNAL, "mqtt: out of memory");
 	return 0;
 }
 
@@ -314,11 +590,9 @@ void brink_ingest_mqtt_stop(struct brink_router *r)
 		return;
 	r->mqtt = NULL;
 	m->stopping = true;
-	if (m->connected)
-		mosquitto_disconnect(m->mosq);
-	if (m->poll)
-		uv_close((uv_handle_t *)m->poll, free_handle);
-	m->poll = NULL;
+	if (m->connected && send_control(m, 2, enc_disconnect, NULL) == 0)
+		flush(m);
+	drop_socket(m);
 	mqtt__auth_close_all(m);
 	uv_timer_stop(&m->timer);
 	mqtt__close_own(m, (uv_handle_t *)&m->timer);

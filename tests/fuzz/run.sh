@@ -10,7 +10,7 @@ FLAGS="-fsanitize=fuzzer-no-link,address,undefined"
 make -s CC=clang BUILD=$FB EXTRA_CFLAGS="$FLAGS" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
 	$FB/libdaemon.a $FB/libworker.a $FB/libcli.a $FB/libcommon.a || exit 1
 CFLAGS="-std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc $(pkg-config --cflags jansson libxml-2.0)"
-LIBS="$(pkg-config --libs $(sed -n 's/^\(VM_\|CURL_\)\?PKGS +\?= //p' Makefile)) $(make -s --no-print-directory print-engine-libs) -lpthread -lm"
+LIBS="$(pkg-config --libs $(sed -n 's/^\(VM_\|CURL_\|CLI_\)\?PKGS +\?= //p' Makefile)) $(make -s --no-print-directory print-engine-libs) -lpthread -lm"
 passed=0 failed=0
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
