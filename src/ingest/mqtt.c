@@ -168,6 +168,8 @@ static uint8_t *out_room(struct brink_mqtt_ingest *m, size_t n, size_t limit)
 		size_t cap = m->out_cap ? m->out_cap : OUT_FIRST;
 		while (cap < m->out_len + n)
 			cap *= 2;
+		if (cap > OUT_MAX + OUT_RESERVE && m->out_len + n <= OUT_MAX + OUT_RESERVE)
+			cap = OUT_MAX + OUT_RESERVE;
 		uint8_t *p = realloc(m->out, cap);
 		if (!p)
 			return NULL;
@@ -346,7 +348,7 @@ static int parse_input(struct brink_mqtt_ingest *m)
 		if (pr == BRINK_MQTT_PARSE_MORE)
 			break;
 		if (pr == BRINK_MQTT_PARSE_TOO_BIG) {
-			refuse(m, "?", 1, "larger than the maximum packet size");
+			refuse(m, "(not read)", 10, "larger than the maximum packet size");
 			m->skip = used;
 			continue;
 		}
