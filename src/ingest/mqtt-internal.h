@@ -34,8 +34,8 @@ struct brink_mqtt_ingest {
 	uv_poll_t *poll; /* the current connection's; NULL when not connected */
 	uv_timer_t timer; /* keepalive work, and reconnecting */
 	bool timer_open, connected, stopping;
-	bool tcp_up, want_write; /* TCP connected; UV_WRITABLE asked for */
-	int fd, backoff_ms;
+	bool tcp_up; /* TCP connected */
+	int fd, backoff_ms, events; /* events: what poll watches for */
 	uint64_t connect_ms, wrote_ms, ping_ms; /* loop times; ping_ms 0: no PINGREQ unanswered */
 	uint8_t *in; /* received bytes not parsed yet: in_len of IN_CAP */
 	size_t in_len, skip; /* skip: bytes of an oversized packet still to drop */

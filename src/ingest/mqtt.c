@@ -14,7 +14,8 @@
  * at QoS 0, encoded into one buffer that is written at once when it was empty
  * and the socket takes it, else when the socket is writable again: a batch
  * of lines costs one write(). At most OUT_MAX bytes wait for the broker;
- * lines beyond are dropped and counted, so the buffer stays bounded. */
+ * lines beyond are dropped and counted, so the buffer stays bounded; from
+ * OUT_HIGH on, brinkd reads no readings from the broker until it took some. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -38,7 +39,8 @@
 #define CONNECT_TIMEOUT_MS 10000 /* TCP connect and CONNACK */
 #define READS_PER_WAKE 16        /* recv() calls before other handles get a turn */
 #define IN_CHUNK 65536           /* what one recv() may take beyond a packet's start */
-#define OUT_MAX (512 * 1024)     /* output bytes waiting for the broker (~4096 lines) */
+#define OUT_MAX (1024 * 1024)    /* output bytes waiting for the broker (4096 of 256 bytes) */
+#define OUT_HIGH (OUT_MAX / 2)    /* above it, no reading until the broker took some */
 #define OUT_RESERVE 4096         /* beyond OUT_MAX: PUBACK, PINGREQ, DISCONNECT */
 #define OUT_FIRST 16384          /* the output buffer's first size; it doubles */
 #define TOPIC_ROOM 512           /* a readings topic and headers beside ingest.max_line */
@@ -97,7 +99,8 @@ static void drop_socket(struct brink_mqtt_ingest *m)
 	if (m->fd >= 0)
 		close(m->fd);
 	m->fd = -1;
-	m->tcp_up = m->want_write = false;
+	m->tcp_up = false;
+	m->events = 0;
 	m->in_len = m->skip = m->out_len = m->out_sent = 0;
 	m->ping_ms = 0;
 }
@@ -120,13 +123,21 @@ static void connection_lost(struct brink_mqtt_ingest *m)
 
 static void on_poll(uv_poll_t *h, int status, int events);
 
-/* Asks for UV_WRITABLE exactly while output waits (or the connect does). */
+static bool backlogged(const struct brink_mqtt_ingest *m)
+{
+	return m->out_len - m->out_sent >= OUT_HIGH;
+}
+
+/* Asks for UV_WRITABLE exactly while output waits (or the connect does), and
+ * for UV_READABLE unless much output waits: readings, which make output,
+ * then wait in the broker rather than be read only to be dropped. */
 static void watch(struct brink_mqtt_ingest *m)
 {
-	bool want = !m->tcp_up || m->out_len > m->out_sent;
-	if (m->poll && want != m->want_write) {
-		m->want_write = want;
-		uv_poll_start(m->poll, UV_READABLE | (want ? UV_WRITABLE : 0), on_poll);
+	int ev = (!m->tcp_up || m->out_len > m->out_sent ? UV_WRITABLE : 0) |
+		 (backlogged(m) ? 0 : UV_READABLE);
+	if (m->poll && ev != m->events) {
+		m->events = ev;
+		uv_poll_start(m->poll, ev, on_poll);
 	}
 }
 
@@ -377,8 +388,8 @@ static int read_input(struct brink_mqtt_ingest *m)
 		m->in_len += (size_t)n;
 		if (parse_input(m) < 0)
 			return -1;
-		if ((size_t)n < room)
-			return 0; /* the socket is empty */
+		if ((size_t)n < room || backlogged(m))
+			return 0; /* the socket is empty, or the broker is to take output first */
 	}
 	return 0;
 }
@@ -462,8 +473,8 @@ static void try_connect(struct brink_mqtt_ingest *m)
 	setsockopt(m->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* latency-bound */
 	uv_poll_init(&m->r->loop, m->poll, m->fd);
 	m->poll->data = m;
-	m->want_write = true;
-	uv_poll_start(m->poll, UV_READABLE | UV_WRITABLE, on_poll);
+	m->events = UV_READABLE | UV_WRITABLE;
+	uv_poll_start(m->poll, m->events, on_poll);
 	m->connect_ms = m->wrote_ms = uv_now(&m->r->loop);
 	uv_timer_start(&m->timer, on_timer, 1000, 0);
 }
