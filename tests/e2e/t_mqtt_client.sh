@@ -5,7 +5,7 @@
 # output lines arrives whole (publishes batched into few writes); an external
 # broker without brink's plugin, logged in with mqtt.username/mqtt.password,
 # killed and started again (the client reconnects), and refusing a wrong
-# password.
+# password, and stopped (SIGSTOP) while output waits: bounded, counted drops.
 . "$(dirname "$0")/lib.sh"
 
 metric() { curl -s "$BRINK_URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
@@ -109,6 +109,29 @@ check "external broker killed: the client notices" wait_metric_is brink_mqtt_con
 start_ext
 check "external broker back: the client reconnects" wait_metric brink_mqtt_connected 1
 check "external: lines flow again" ext_flow ext2
+# a broker that takes nothing (stopped): output is bounded, the rest dropped and counted
+rss() { awk '/^VmRSS:/{print $2}' "/proc/$BRINKD_PID/status"; }
+rss0=$(rss)
+kill -STOP "$EXT_PID"
+PAD=$(head -c 250 /dev/zero | tr '\0' p)
+/usr/bin/python3 - "$INGEST_PORT" roof "$TK" "$PAD" <<'PY'
+import json, socket, sys, time
+port, thing, key, pad = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(json.dumps({"thing": thing, "key": key}).encode() + b"\n")
+s.recv(4096)
+for i in range(10):
+    fields = {f"p{k}": pad for k in range(12)}  # ~3 kB a reading, ~16 MB in all
+    s.sendall(b"".join(json.dumps({**fields, "seq": i * 500 + j}).encode() + b"\n" for j in range(500)))
+    time.sleep(0.05)
+time.sleep(0.5)
+s.close()
+PY
+check "a stopped broker: output beyond the bound is dropped and counted" wait_metric brink_mqtt_dropped_total 1
+check "... brinkd's memory stays bounded (< 6 MB more)" test $(($(rss) - rss0)) -lt 6144
+check "... and brinkd answers" curl -sf "$BRINK_URL/healthz"
+kill -CONT "$EXT_PID"
+check "the broker resumes: lines flow again" ext_flow ext3
 brinkd_stop
 brinkd_start -o cpu.capacity=1.5 -o mqtt.broker=external -o mqtt.username=brinkd-ext \
 	-o mqtt.password=wrong
