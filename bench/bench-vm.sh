@@ -15,7 +15,7 @@ mkdir -p "$BUILD/bench"
 cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Werror=missing-prototypes -D_GNU_SOURCE \
 	-Iinclude -Isrc $(pkg-config --cflags libvirt libxml-2.0) bench/vm_bench.c \
 	"$BUILD/libdaemon.a" "$BUILD/libcommon.a" \
-	-rdynamic $(pkg-config --libs $(sed -n 's/^\(VM_\|CLI_\)\?PKGS +\?= //p' Makefile)) -lpthread -lm \
+	-rdynamic $(pkg-config --libs $(sed -n 's/^\(VM_\)\?PKGS +\?= //p' Makefile)) -lpthread -lm \
 	-o "$BUILD/bench/vm_bench"
 DIR=$(mktemp -d /tmp/brink-bench-vm.XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
