@@ -211,3 +211,9 @@ void brink_store_rollback(struct brink_store *st)
 	if (!sqlite3_get_autocommit(st->db))
 		store__exec(st, ST_ROLLBACK, NULL, "rollback");
 }
+
+void brink_store_release_memory(struct brink_store *st)
+{
+	if (st)
+		sqlite3_db_release_memory(st->db);
+}

@@ -19,6 +19,10 @@ struct brink_store;
 int brink_store_open(const char *path, struct brink_store **out, struct brink_error **err);
 void brink_store_close(struct brink_store *st);
 
+/* Gives back the memory SQLite caches (pages, statements' scratch); it
+ * fills again with use. */
+void brink_store_release_memory(struct brink_store *st);
+
 /* The schema version after migration. */
 int brink_store_version(struct brink_store *st);
 
