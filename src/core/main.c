@@ -244,7 +244,7 @@ static void reload(struct daemon *d)
 
 /* Start-up (migrations, reconciling, seccomp compiling) leaves SQLite's
  * page cache full and freed heap behind; an idle gateway should not keep
- * them: ~0.3 MB of the 8 MB idle budget (bench/bench-api.sh). */
+ * them: ~0.2 MB of the 8 MB idle budget (bench/bench-api.sh). */
 static void release_startup_memory(struct daemon *d)
 {
 	brink_store_release_memory(d->st);
