@@ -139,6 +139,31 @@ check() {
 	fi
 }
 
+# Counts the "CHECK 1|0 NAME" lines a checker program prints (on stdin) as
+# this test's checks; other lines pass through: count_checks < <(prog 2>&1)
+count_checks() {
+	local word ok rest
+	while read -r word ok rest; do
+		[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
+		if [ "$ok" = 1 ]; then
+			E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
+		else
+			E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
+		fi
+	done
+}
+
+# upload NAME FORMAT FILE: POST /v1/models with the raw file
+upload() {
+	STATUS=$(curl -s -o "$DATA_DIR/.body" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
+		--data-binary @"$3" "$BRINK_URL/v1/models?name=$1&format=$2")
+	BODY=$(cat "$DATA_DIR/.body")
+}
+# py_checks ARGS...: tests/e2e/analyze_checks.py's checks (PY: its python3)
+py_checks() {
+	count_checks < <(cd tests/e2e && "${PY:-/usr/bin/python3}" analyze_checks.py "$@" 2>&1)
+}
+
 expect_status() { check "$2 -> $1" test "$STATUS" = "$1"; }
 
 register() {

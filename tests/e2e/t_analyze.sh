@@ -12,25 +12,9 @@ $PY tests/e2e/analyze_models.py write "$M" || { echo "cannot write the models (p
 # capacity = the sum of every maximum below, so assignments never shrink
 brinkd_start -o cpu.capacity=2
 
-# upload NAME FORMAT FILE: POST /v1/models with the raw file
-upload() {
-	STATUS=$(curl -s -o "$DATA_DIR/.body" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
-		--data-binary @"$3" "$BRINK_URL/v1/models?name=$1&format=$2")
-	BODY=$(cat "$DATA_DIR/.body")
-}
 count_models() { api GET /v1/models; jqb '.models | length'; }
 # says PATTERN: the error message of the last answer matches PATTERN (grep -Ei)
 says() { jqb .error.message | grep -Eqi "$1"; }
-py_checks() {
-	while read -r word ok rest; do
-		[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
-		if [ "$ok" = 1 ]; then
-			E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
-		else
-			E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
-		fi
-	done < <(cd tests/e2e && $PY analyze_checks.py "$@" 2>&1)
-}
 
 register alpha
 A=$KEY

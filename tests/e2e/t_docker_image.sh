@@ -27,14 +27,7 @@ check "it runs" wait_state "$AID" running
 CID=$(dk ps -q --no-trunc --filter "label=brink.service=$AID")
 check "the containerised worker loaded the compiled image" \
 	bash -c "docker -H 'unix://$DOCKER_TEST_SOCK' logs '$CID' 2>&1 | grep -q 'loaded the compiled model image'"
-while read -r word ok rest; do
-	[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
-	if [ "$ok" = 1 ]; then
-		E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
-	else
-		E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
-	fi
-done < <(cd tests/e2e && $PY analyze_checks.py datum "$INGEST_PORT" "$PORT" "$KEY" roof "$THING_KEY" \
+count_checks < <(cd tests/e2e && $PY analyze_checks.py datum "$INGEST_PORT" "$PORT" "$KEY" roof "$THING_KEY" \
 	"$M/small.h5" 2>&1)
 api DELETE "/v1/services/$AID"
 check "delete removes its container" test "$(containers_of "$AID")" = 0

@@ -8,14 +8,7 @@
 start() { brinkd_start -o docker.socket="$DOCKER_TEST_SOCK" "$@"; }
 readings_flow() { # PORT [analyze]: runs docker_worker_checks.py, counting its checks
 	local word ok rest
-	while read -r word ok rest; do
-		[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
-		if [ "$ok" = 1 ]; then
-			E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
-		else
-			E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
-		fi
-	done < <(/usr/bin/python3 tests/e2e/docker_worker_checks.py "$INGEST_PORT" "$1" "$KEY" roof "$THING_KEY" \
+	count_checks < <(/usr/bin/python3 tests/e2e/docker_worker_checks.py "$INGEST_PORT" "$1" "$KEY" roof "$THING_KEY" \
 		"${2:-}" 2>&1)
 }
 

@@ -9,14 +9,7 @@
 OFFSET=$(ecm_offset)
 brinkd_start -o ecm.enabled=true -o ecm.port_offset="$OFFSET" -o cpu.capacity=1.5
 run_checks() {
-	while read -r word ok rest; do
-		[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
-		if [ "$ok" = 1 ]; then
-			E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
-		else
-			E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
-		fi
-	done < <(/usr/bin/python3 tests/e2e/ecm_checks.py "$OFFSET" "$@" 2>&1)
+	count_checks < <(/usr/bin/python3 tests/e2e/ecm_checks.py "$OFFSET" "$@" 2>&1)
 }
 run_checks main "$DATA_DIR/ecm.state"
 register rest-user

@@ -28,13 +28,6 @@ api DELETE /v1/tenant
 expect_status 204 "REST unsubscribe of that tenant"
 sleep 0.3
 check "its ECM device port is closed" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$DEV) 2>/dev/null"
-while read -r word ok rest; do
-	[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
-	if [ "$ok" = 1 ]; then
-		E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
-	else
-		E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
-	fi
-done < <(/usr/bin/python3 tests/e2e/ecm_checks.py "$OFFSET" bad_input "$DATA_DIR/ecm.state" 2>&1)
+count_checks < <(/usr/bin/python3 tests/e2e/ecm_checks.py "$OFFSET" bad_input "$DATA_DIR/ecm.state" 2>&1)
 check "brinkd is still running" alive "$BRINKD_PID"
 finish

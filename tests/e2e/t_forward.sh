@@ -40,14 +40,7 @@ curl -sN --max-time 10 -H "Authorization: Bearer $A" "$BRINK_URL/v1/services/$SV
 	-D "$DATA_DIR/sse.headers" >"$DATA_DIR/sse.txt" &
 SSE_PID=$!
 sleep 0.3
-while read -r word ok rest; do
-	[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
-	if [ "$ok" = 1 ]; then
-		E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
-	else
-		E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
-	fi
-done < <(/usr/bin/python3 tests/e2e/forward_checks.py "$INGEST_PORT" "$PORT" "$A" roof "$TA_KEY" "$B" cellar "$TB_KEY" 2>&1)
+count_checks < <(/usr/bin/python3 tests/e2e/forward_checks.py "$INGEST_PORT" "$PORT" "$A" roof "$TA_KEY" "$B" cellar "$TB_KEY" 2>&1)
 
 check "SSE: text/event-stream" grep -qi '^content-type: text/event-stream' "$DATA_DIR/sse.headers"
 check "SSE: every reading of the tenant arrives as a data event" test "$(grep -c '^data: {"thing":"roof"' "$DATA_DIR/sse.txt")" -eq 6

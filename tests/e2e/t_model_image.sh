@@ -13,24 +13,9 @@ $PY tests/e2e/analyze_models.py write "$M" || { echo "cannot write the models (p
 brinkd_start -o cpu.capacity=2
 LOG="$DATA_DIR/brinkd.log"
 
-upload() {
-	STATUS=$(curl -s -o "$DATA_DIR/.body" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
-		--data-binary @"$3" "$BRINK_URL/v1/models?name=$1&format=$2")
-	BODY=$(cat "$DATA_DIR/.body")
-}
 # unit_log SVC: brinkd's log lines of service SVC's worker
 unit_log() { grep -F "unit $(printf '%u' "0x$1"):" "$LOG"; }
 svc() { api POST /v1/services "{\"kind\":\"analyze\",\"cpu\":{\"min\":0.05,\"max\":0.3},$1}"; }
-py_checks() {
-	while read -r word ok rest; do
-		[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
-		if [ "$ok" = 1 ]; then
-			E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
-		else
-			E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
-		fi
-	done < <(cd tests/e2e && $PY analyze_checks.py "$@" 2>&1)
-}
 
 register alpha
 api POST /v1/things '{"name":"roof"}'

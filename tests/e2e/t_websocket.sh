@@ -20,14 +20,7 @@ B=$KEY
 
 ws() {
 	local word ok rest
-	while read -r word ok rest; do
-		[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
-		if [ "$ok" = 1 ]; then
-			E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"
-		else
-			E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: $rest"
-		fi
-	done < <(/usr/bin/python3 tests/e2e/ws_checks.py "$@" 2>&1)
+	count_checks < <(/usr/bin/python3 tests/e2e/ws_checks.py "$@" 2>&1)
 }
 
 ws checks "$API_PORT" "$INGEST_PORT" "$SVC" "$A" roof "$TA_KEY" "$B"
