@@ -27,6 +27,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "test-files.h"
 #include "analyze/engine.h"
 #include "analyze/nn-internal.h"
 #include "runtime/seccomp-internal.h"
@@ -37,17 +38,7 @@ static void *slurp(const char *name, const char *ext, size_t *len)
 {
 	char path[256];
 	snprintf(path, sizeof(path), "%s/%s%s", dir, name, ext);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	void *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return test_slurp(path, len);
 }
 
 static struct brink_nn *load(const char *name)
