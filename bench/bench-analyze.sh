@@ -20,12 +20,12 @@
 # the CPU the rest of the machine used meanwhile); compare the two columns
 # of one run.
 #
-# Environment: RATE=1000 (readings/s), WARM=1 DUR=5 (seconds), STARTS=30,
+# Environment: RATE=1000 (readings/s), WARM=1 DUR=5 (seconds), ROUNDS=3, STARTS=30,
 # NICE=-10.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-RATE=${RATE:-1000} WARM=${WARM:-1} DUR=${DUR:-5} STARTS=${STARTS:-30}
+RATE=${RATE:-1000} WARM=${WARM:-1} DUR=${DUR:-5} STARTS=${STARTS:-30} ROUNDS=${ROUNDS:-3}
 TMP=$(mktemp -d /tmp/brink-bench-analyze.XXXXXX)
 PID=""
 cleanup() {
@@ -88,13 +88,18 @@ latency() { # NAME SERVICE_JSON AUTH_FILE WORKER_PID
 }
 wpid() { api GET "/v1/services/$(jq -r .id <<<"$1")" | jq -r .worker.pid; }
 
-echo "-- sensor -> client, $RATE readings/s, 1 thing, 1 client, ${DUR}s (after ${WARM}s warm-up)"
-read -r f50 f99 _ < <(latency forward "$SF" "$TMP/auth-thing-forward" "$(wpid "$SF")")
-read -r a50 a99 an < <(latency analyze "$SA" "$TMP/auth-thing-analyze" "$(wpid "$SA")")
+echo "-- sensor -> client, $RATE readings/s, 1 thing, 1 client, $ROUNDS rounds of ${DUR}s (after ${WARM}s warm-up), forward and analyze in turn"
+met=0
+for round in $(seq "$ROUNDS"); do
+	read -r f50 f99 _ < <(latency forward "$SF" "$TMP/auth-thing-forward" "$(wpid "$SF")")
+	read -r a50 a99 an < <(latency analyze "$SA" "$TMP/auth-thing-analyze" "$(wpid "$SA")")
+	awk -v r="$round" -v a50="$a50" -v a99="$a99" -v f50="$f50" -v f99="$f99" -v n="$an" 'BEGIN {
+		printf "round %d analyze/forward: p50 %.2fx, p99 %.2fx; analyze p99 %.0f us: budget 1000 us %s\n",
+			r, a50 / f50, a99 / f99, a99, (n > 0 && a99 <= 1000) ? "MET" : "MISSED" }'
+	[ "${an:-0}" -gt 0 ] && awk -v a="$a99" 'BEGIN {exit !(a <= 1000)}' && met=$((met + 1))
+done
 api GET "/v1/services/$(jq -r .id <<<"$SA")" | jq -c '{analysis}' >&2
-awk -v a50="$a50" -v a99="$a99" -v f50="$f50" -v f99="$f99" -v n="$an" 'BEGIN {
-	printf "analyze/forward: p50 %.2fx, p99 %.2fx; analyze p99 %.0f us: budget 1000 us %s\n",
-		a50 / f50, a99 / f99, a99, (n > 0 && a99 <= 1000) ? "MET" : "MISSED" }'
+echo "analyze p99 <= 1000 us in $met of $ROUNDS rounds"
 
 echo "-- service start, request -> ready, $STARTS each (curl's total time of POST /v1/services)"
 start_time() { # BODY -> ms of one start (the service is deleted again)
