@@ -192,12 +192,5 @@ int brink_nn_image_load(const void *buf, size_t len, struct brink_nn **out,
 	int rc = read_header(p, len, nn, err);
 	if (rc == 0)
 		rc = read_weights(p + HEADER_SIZE + LAYER_SIZE * nn->nlayers, nn, err);
-	if (rc == 0)
-		rc = nn__finish_load(nn, err);
-	if (rc < 0) {
-		brink_nn_free(nn);
-		return -1;
-	}
-	*out = nn;
-	return 0;
+	return nn__finish_load(nn, rc, out, err);
 }

@@ -60,9 +60,11 @@ extern size_t nn__small_kernel_max;
 const char *nn__act_name(enum nn_act a);
 int nn__act_parse(const char *name, enum nn_act *out);
 
-/* The end of every load (HDF5 or image): checks that the layers chain,
- * sets up the scratch and OpenBLAS. Returns 0, or -1 with *err set. */
-int nn__finish_load(struct brink_nn *nn, struct brink_error **err);
+/* The end of every load (HDF5 or image) whose reading gave `rc`: when it
+ * succeeded, checks that the layers chain, sets up the scratch and OpenBLAS
+ * and hands nn to *out; else (or when the check fails) frees nn. Returns 0,
+ * or -1 with *err set. */
+int nn__finish_load(struct brink_nn *nn, int rc, struct brink_nn **out, struct brink_error **err);
 
 /* Sets up the link access rules of nn__read_keras; once, before it. */
 void nn__h5_init(void);

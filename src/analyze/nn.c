@@ -90,13 +90,19 @@ static void warm_up(struct brink_nn *nn)
 	free(out);
 }
 
-int nn__finish_load(struct brink_nn *nn, struct brink_error **err)
+int nn__finish_load(struct brink_nn *nn, int rc, struct brink_nn **out, struct brink_error **err)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, init_blas);
-	if (check_chain(nn, err) < 0)
+	if (rc == 0) {
+		pthread_once(&once, init_blas);
+		rc = check_chain(nn, err);
+	}
+	if (rc < 0) {
+		brink_nn_free(nn);
 		return -1;
+	}
 	warm_up(nn);
+	*out = nn;
 	return 0;
 }
 
@@ -110,14 +116,7 @@ int brink_nn_load(const void *buf, size_t len, struct brink_nn **out, struct bri
 	int rc = nn ? nn__read_keras(file, nn, err) :
 		      brink_error_make(err, BRINK_E_INTERNAL, "model: out of memory");
 	H5Fclose(file);
-	if (rc == 0)
-		rc = nn__finish_load(nn, err);
-	if (rc < 0) {
-		brink_nn_free(nn);
-		return -1;
-	}
-	*out = nn;
-	return 0;
+	return nn__finish_load(nn, rc, out, err);
 }
 
 size_t brink_nn_inputs(const struct brink_nn *nn)

@@ -153,15 +153,23 @@ count_checks() {
 	done
 }
 
+# write_models: the test models (tests/e2e/analyze_models.py) into $M; $PY
+# is the python3 that has numpy and h5py
+write_models() {
+	PY=/usr/bin/python3 M="$DATA_DIR/models"
+	mkdir -p "$M"
+	"$PY" tests/e2e/analyze_models.py write "$M" ||
+		{ echo "cannot write the models (python3-h5py?)"; exit 1; }
+}
 # upload NAME FORMAT FILE: POST /v1/models with the raw file
 upload() {
 	STATUS=$(curl -s -o "$DATA_DIR/.body" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
 		--data-binary @"$3" "$BRINK_URL/v1/models?name=$1&format=$2")
 	BODY=$(cat "$DATA_DIR/.body")
 }
-# py_checks ARGS...: tests/e2e/analyze_checks.py's checks (PY: its python3)
+# py_checks ARGS...: tests/e2e/analyze_checks.py's checks (after write_models)
 py_checks() {
-	count_checks < <(cd tests/e2e && "${PY:-/usr/bin/python3}" analyze_checks.py "$@" 2>&1)
+	count_checks < <(cd tests/e2e && "$PY" analyze_checks.py "$@" 2>&1)
 }
 
 expect_status() { check "$2 -> $1" test "$STATUS" = "$1"; }

@@ -5,10 +5,7 @@
 # (tests/e2e/analyze_checks.py), skipped readings counted, SSE, restart, and
 # CPU isolation between a heavy tenant and another.
 . "$(dirname "$0")/lib.sh"
-PY=/usr/bin/python3
-M="$DATA_DIR/models"
-mkdir -p "$M"
-$PY tests/e2e/analyze_models.py write "$M" || { echo "cannot write the models (python3-h5py?)"; exit 1; }
+write_models
 # capacity = the sum of every maximum below, so assignments never shrink
 brinkd_start -o cpu.capacity=2
 

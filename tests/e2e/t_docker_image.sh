@@ -5,17 +5,12 @@
 # scores readings as numpy does.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dockerlib.sh"
-PY=/usr/bin/python3
-M="$DATA_DIR/models"
-mkdir -p "$M"
-$PY tests/e2e/analyze_models.py write "$M" || { echo "cannot write the models (python3-h5py?)"; exit 1; }
+write_models
 brinkd_start -o docker.socket="$DOCKER_TEST_SOCK"
 register acme
 api POST /v1/things '{"name":"roof"}'
 THING_KEY=$(jqb .key)
-STATUS=$(curl -s -o "$DATA_DIR/.body" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
-	--data-binary @"$M/small.h5" "$BRINK_URL/v1/models?name=small&format=h5")
-BODY=$(cat "$DATA_DIR/.body")
+upload small h5 "$M/small.h5"
 expect_status 201 "upload a Keras HDF5 model"
 check "it is compiled" test "$(jqb .compiled)" = true
 SMALL=$(jqb .id)

@@ -6,10 +6,7 @@
 # store migration 8: the column set to NULL here) still starts, from its
 # HDF5 file; a corrupted stored image fails the start with a clear reason.
 . "$(dirname "$0")/lib.sh"
-PY=/usr/bin/python3
-M="$DATA_DIR/models"
-mkdir -p "$M"
-$PY tests/e2e/analyze_models.py write "$M" || { echo "cannot write the models (python3-h5py?)"; exit 1; }
+write_models
 brinkd_start -o cpu.capacity=2
 LOG="$DATA_DIR/brinkd.log"
 
