@@ -22,6 +22,12 @@
  *                             the model's summary (JSON) or the error message
  *   STATS    worker → brinkd  an analyze worker's counters: u64 readings,
  *                             u64 results, u64 skipped_missing, u64 skipped_bad
+ *   CLIENT   brinkd → worker  u64 client id, and one socket descriptor as
+ *                             SCM_RIGHTS ancillary data (on the data channel):
+ *                             a stream-port client brinkd authenticated, to
+ *                             which the worker writes the service's lines
+ *   CLIENT_GONE brinkd → worker  u64 client id: the client left; the worker
+ *                             closes its descriptor
  *
  * RECORDS and RESULTS carry u32 count, then count records of
  *   u64 seq, u64 time_ns, u32 length, length bytes
@@ -41,6 +47,9 @@
 #define BRINK_WIRE_MAX_FRAME 65536 /* header + payload: one SEQPACKET message */
 #define BRINK_WIRE_MAX_PAYLOAD (BRINK_WIRE_MAX_FRAME - BRINK_WIRE_HDR_SIZE)
 #define BRINK_WIRE_RECORD_HDR_SIZE 20
+/* Stream clients brinkd hands to one worker at most (the sandbox gives a
+ * worker 64 descriptors); brinkd serves any more itself. */
+#define BRINK_WIRE_MAX_CLIENTS 48
 
 enum brink_wire_type {
 	BRINK_WIRE_READY = 1,
@@ -51,6 +60,8 @@ enum brink_wire_type {
 	BRINK_WIRE_RESULTS = 6,
 	BRINK_WIRE_MODEL = 7,
 	BRINK_WIRE_STATS = 8,
+	BRINK_WIRE_CLIENT = 9,
+	BRINK_WIRE_CLIENT_GONE = 10,
 	BRINK_WIRE_TYPE_COUNT /* one past the last type */
 };
 
@@ -155,6 +166,11 @@ size_t brink_wire_encode_cpu(void *buf, size_t cap, enum brink_wire_type type,
 /* A MODEL frame: the flag then `len` bytes of text (cut to fit). */
 size_t brink_wire_encode_model(void *buf, size_t cap, int ok, const char *text, size_t len);
 size_t brink_wire_encode_stats(void *buf, size_t cap, const struct brink_wire_stats *s);
+
+/* CLIENT and CLIENT_GONE: a client's id (the descriptor travels beside the
+ * frame, not in it). */
+size_t brink_wire_encode_client(void *buf, size_t cap, enum brink_wire_type type, uint64_t id);
+enum brink_wire_status brink_wire_client_decode(const struct brink_wire_frame *f, uint64_t *id);
 
 /* Builds a RECORDS or RESULTS frame in a caller's buffer, record by record. */
 struct brink_wire_batch {

@@ -40,6 +40,8 @@ static long fixed_size(unsigned type)
 	case BRINK_WIRE_READY:
 	case BRINK_WIRE_CPU:
 	case BRINK_WIRE_CPU_ACK:
+	case BRINK_WIRE_CLIENT:
+	case BRINK_WIRE_CLIENT_GONE:
 		return 8;
 	case BRINK_WIRE_STOP:
 		return 0;
@@ -156,6 +158,14 @@ enum brink_wire_status brink_wire_stats_decode(const struct brink_wire_frame *f,
 	return BRINK_WIRE_OK;
 }
 
+enum brink_wire_status brink_wire_client_decode(const struct brink_wire_frame *f, uint64_t *id)
+{
+	if ((f->type != BRINK_WIRE_CLIENT && f->type != BRINK_WIRE_CLIENT_GONE) || f->length != 8)
+		return BRINK_WIRE_BAD_PAYLOAD;
+	*id = get64(f->payload);
+	return BRINK_WIRE_OK;
+}
+
 enum brink_wire_status brink_wire_records_begin(const struct brink_wire_frame *f,
 						struct brink_wire_record_iter *it)
 {
@@ -256,6 +266,15 @@ size_t brink_wire_encode_stats(void *buf, size_t cap, const struct brink_wire_st
 	return brink_wire_encode(buf, cap, BRINK_WIRE_STATS, p, sizeof(p));
 }
 
+size_t brink_wire_encode_client(void *buf, size_t cap, enum brink_wire_type type, uint64_t id)
+{
+	uint8_t p[8];
+	if (type != BRINK_WIRE_CLIENT && type != BRINK_WIRE_CLIENT_GONE)
+		return 0;
+	put64(p, id);
+	return brink_wire_encode(buf, cap, type, p, sizeof(p));
+}
+
 enum brink_wire_status brink_wire_batch_begin(struct brink_wire_batch *b, void *buf, size_t cap,
 					      enum brink_wire_type type)
 {
@@ -298,7 +317,7 @@ size_t brink_wire_batch_end(struct brink_wire_batch *b)
 const char *brink_wire_type_name(unsigned type)
 {
 	static const char *const names[] = {"?", "READY", "CPU", "CPU_ACK", "STOP", "RECORDS",
-					    "RESULTS", "MODEL", "STATS"};
+					    "RESULTS", "MODEL", "STATS", "CLIENT", "CLIENT_GONE"};
 	return type < BRINK_WIRE_TYPE_COUNT ? names[type] : "?";
 }
 

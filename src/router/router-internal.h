@@ -28,6 +28,8 @@ struct route {
 	bool gone; /* its unit's channel failed: readings are dropped until removal */
 	int open_handles;
 	struct stream_client *clients;
+	unsigned handed;      /* stream clients whose socket the unit writes to */
+	uint64_t client_seq;  /* the last id given to a handed client */
 	struct brink_stream_sub *subs;
 	struct brink_wire_batch batch; /* RECORDS being filled, sent at the end of a loop turn */
 	/* Frames the unit could not take yet, oldest first; when full the
@@ -134,6 +136,13 @@ int brink_ingest_mqtt_start(struct brink_router *r, struct brink_error **err);
 void brink_ingest_mqtt_stop(struct brink_router *r);
 void router__mqtt_route_added(struct brink_router *r, struct route *rt);
 void router__mqtt_send(struct route *rt, const char *lines, size_t len);
+
+/* router.c: frames to the route's unit outside the batches. route_send
+ * sends a frame behind any still waiting, or queues it (false: the unit is
+ * gone); route_send_fd sends one with descriptor fd as SCM_RIGHTS, now or
+ * not at all (-1: the channel is full or gone). */
+bool router__route_send(struct route *rt, const uint8_t *frame, size_t len);
+int router__route_send_fd(struct route *rt, const uint8_t *frame, size_t len, int fd);
 
 /* Closes a handle that belongs to rt (counted in open_handles); a removed
  * route is freed after its last handle closed. */

@@ -115,16 +115,41 @@ static void drain(struct route *rt)
 		watch_writable(rt, false);
 }
 
+/* Sends a frame behind any still waiting, or queues it; false: the unit is gone. */
+bool router__route_send(struct route *rt, const uint8_t *frame, size_t len)
+{
+	enum send_result res = rt->qcount ? LATER : send_frame(rt, frame, len);
+	if (res == LATER)
+		enqueue(rt->r, rt, frame, len);
+	return res != GONE;
+}
+
+int router__route_send_fd(struct route *rt, const uint8_t *frame, size_t len, int fd)
+{
+	union {
+		struct cmsghdr hdr;
+		char space[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {(void *)frame, len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+			   .msg_controllen = sizeof(ctl.space)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (rt->gone || sendmsg(rt->data_fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
 /* Sends the route's batch, behind any frames still waiting. */
 static void route_flush(struct brink_router *r, struct route *rt)
 {
 	if (!rt->out || !rt->batch.count)
 		return;
 	size_t n = brink_wire_batch_end(&rt->batch);
-	enum send_result res = rt->qcount ? LATER : send_frame(rt, rt->out, n);
-	if (res == LATER)
-		enqueue(r, rt, rt->out, n);
-	else if (res == GONE)
+	if (!router__route_send(rt, rt->out, n))
 		atomic_fetch_add(&r->stats.dropped_batches, 1);
 	brink_wire_batch_begin(&rt->batch, rt->out, BRINK_WIRE_MAX_FRAME, BRINK_WIRE_RECORDS);
 }

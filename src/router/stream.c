@@ -1,8 +1,15 @@
 /* A service's stream port, ECM style: a client connects and sends its
  * tenant key on one line; a wrong key gets an error line and the connection
  * closes; after that the client receives every line the service outputs.
- * A client too slow to take them loses lines (counted) instead of growing a
- * queue without bound. */
+ *
+ * Once authenticated, a client's socket goes to the service's worker (a
+ * CLIENT frame, include/brink/wire.h), which writes the lines to it itself:
+ * a reading then goes thing → brinkd → worker → client, with no second
+ * pass through brinkd. brinkd keeps its copy to notice the client's end and
+ * say CLIENT_GONE. Past BRINK_WIRE_MAX_CLIENTS clients, or when the unit's
+ * channel cannot take the frame at once, brinkd writes to the client itself.
+ * Either way a client too slow to take the lines loses them instead of
+ * growing a queue without bound. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +24,8 @@ struct stream_client {
 	uv_tcp_t tcp;
 	struct route *rt;
 	bool authed, closing;
+	bool handed; /* the unit writes to it (id: its CLIENT id) */
+	uint64_t id;
 	size_t keylen;
 	char key[KEY_LINE_MAX];
 	struct stream_client *prev, *next;
@@ -36,11 +45,24 @@ static void on_client_closed(uv_handle_t *h)
 	router__route_release(rt);
 }
 
+/* Tells the unit the client left; queued behind the batches if need be. */
+static void take_back(struct stream_client *c)
+{
+	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
+	size_t n = brink_wire_encode_client(frame, sizeof(frame), BRINK_WIRE_CLIENT_GONE, c->id);
+	if (!c->rt->removed) /* else the unit is being stopped */
+		router__route_send(c->rt, frame, n);
+	c->handed = false;
+	c->rt->handed--;
+}
+
 static void client_close(struct stream_client *c)
 {
 	if (c->closing)
 		return;
 	c->closing = true;
+	if (c->handed)
+		take_back(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else if (c->rt->clients == c)
@@ -83,7 +105,7 @@ static void client_write(struct stream_client *c, const char *data, size_t len)
 void router__stream_send(struct route *rt, const char *lines, size_t len)
 {
 	for (struct stream_client *c = rt->clients; c; c = c->next)
-		if (c->authed)
+		if (c->authed && !c->handed)
 			client_write(c, lines, len);
 }
 
@@ -95,6 +117,22 @@ static void refuse(struct stream_client *c, const char *why)
 	uv_try_write((uv_stream_t *)&c->tcp, &buf, 1);
 	atomic_fetch_add(&c->rt->r->stats.refused_auth, 1);
 	client_close(c);
+}
+
+/* Gives the unit the client's socket (see the top of this file). */
+static void hand_over(struct stream_client *c)
+{
+	struct route *rt = c->rt;
+	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
+	uv_os_fd_t fd;
+	if (rt->handed == BRINK_WIRE_MAX_CLIENTS || uv_fileno((uv_handle_t *)&c->tcp, &fd) < 0)
+		return;
+	size_t n = brink_wire_encode_client(frame, sizeof(frame), BRINK_WIRE_CLIENT, rt->client_seq + 1);
+	if (router__route_send_fd(rt, frame, n, fd) < 0)
+		return;
+	c->id = ++rt->client_seq;
+	c->handed = true;
+	rt->handed++;
 }
 
 /* The first line is the tenant key; it must be the key of the service's tenant. */
@@ -112,6 +150,7 @@ static void check_key(struct stream_client *c)
 		return;
 	}
 	c->authed = true;
+	hand_over(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)

@@ -14,6 +14,11 @@
  * itself (namespaces, cgroup, uid, rlimits, no_new_privs) is set up by brinkd
  * before exec; see src/runtime/sandbox.c.
  *
+ * The data channel also brings the service's stream-port clients (CLIENT
+ * frames with the socket as SCM_RIGHTS, src/worker/clients.h): the worker
+ * writes each batch's lines to them before it sends the RESULTS to brinkd,
+ * which still serves HTTP streams and MQTT from those.
+ *
  * Kind analyze: the model (a sealed memfd) is loaded once the seccomp filter
  * is, before READY, then RECORDS become result lines (src/worker/analyze.h)
  * and the counters go to brinkd as STATS frames (at most every STATS_MS).
@@ -55,6 +60,7 @@
 #include "brink/model-check.h"
 #include "brink/wire.h"
 #include "worker/analyze.h"
+#include "worker/clients.h"
 #include "worker/forward.h"
 
 #define STATS_MS 100
@@ -71,6 +77,10 @@ struct worker {
 	uint64_t unit;
 	struct brink_wire_cpu cpu; /* the last CPU assignment (period 0: none yet) */
 	bool records_warned;
+	int passed_fd;           /* a descriptor that came with the frame being handled, or -1 */
+	struct worker_clients clients;
+	size_t joined_len;       /* bytes of lines in joined, for the clients */
+	char joined[BRINK_WIRE_MAX_FRAME];
 	uint8_t buf[BRINK_WIRE_MAX_FRAME];
 	uint8_t out[BRINK_WIRE_MAX_FRAME];
 	char line[BRINK_WIRE_MAX_PAYLOAD];
@@ -130,12 +140,34 @@ static int send_data(struct worker *w, struct brink_wire_batch *b)
 	}
 }
 
-/* Adds one line to the RESULTS batch, sending the batch first when full. */
+/* The lines joined so far go to the stream clients, in one write each. */
+static void send_joined(struct worker *w)
+{
+	if (w->joined_len)
+		worker_clients_send(&w->clients, w->joined, w->joined_len);
+	w->joined_len = 0;
+}
+
+/* Adds the line to what the stream clients get, sending that first when full. */
+static void join_line(struct worker *w, size_t len)
+{
+	if (!w->clients.n)
+		return;
+	if (w->joined_len + len + 1 > sizeof(w->joined))
+		send_joined(w);
+	memcpy(w->joined + w->joined_len, w->line, len);
+	w->joined_len += len;
+	w->joined[w->joined_len++] = '\n';
+}
+
+/* Adds one line to the RESULTS batch, sending the batch first when full
+ * (the clients' lines first: they should not wait behind brinkd). */
 static int add_result(struct worker *w, struct brink_wire_batch *b,
 		      const struct brink_wire_record *r, size_t len)
 {
 	if (brink_wire_batch_add(b, r->seq, r->time_ns, w->line, (uint32_t)len) == BRINK_WIRE_OK)
 		return 0;
+	send_joined(w);
 	if (send_data(w, b) < 0)
 		return -1;
 	brink_wire_batch_begin(b, w->out, sizeof(w->out), BRINK_WIRE_RESULTS);
@@ -200,10 +232,37 @@ static int on_records(struct worker *w, const struct brink_wire_frame *f)
 		size_t len = result_line(w, &r);
 		if (len && add_result(w, &b, &r, len) < 0)
 			return EXIT_ERROR;
+		if (len)
+			join_line(w, len);
 	}
+	send_joined(w);
 	if (b.count && send_data(w, &b) < 0)
 		return EXIT_ERROR;
 	return w->analyze && send_stats(w) < 0 ? EXIT_ERROR : GO_ON;
+}
+
+/* A stream client brinkd authenticated: its socket came with the frame. */
+static int on_client(struct worker *w, const struct brink_wire_frame *f)
+{
+	uint64_t id;
+	if (brink_wire_client_decode(f, &id) != BRINK_WIRE_OK)
+		return EXIT_ERROR;
+	if (w->passed_fd < 0) {
+		log_warn("stream client %" PRIu64 " came without its socket", id);
+		return GO_ON;
+	}
+	worker_clients_add(&w->clients, id, w->passed_fd);
+	w->passed_fd = -1;
+	return GO_ON;
+}
+
+static int on_client_gone(struct worker *w, const struct brink_wire_frame *f)
+{
+	uint64_t id;
+	if (brink_wire_client_decode(f, &id) != BRINK_WIRE_OK)
+		return EXIT_ERROR;
+	worker_clients_remove(&w->clients, id);
+	return GO_ON;
 }
 
 /* What the worker does with each frame type brinkd may send. */
@@ -211,6 +270,8 @@ static const frame_handler handlers[BRINK_WIRE_TYPE_COUNT] = {
 	[BRINK_WIRE_CPU] = on_cpu,
 	[BRINK_WIRE_STOP] = on_stop,
 	[BRINK_WIRE_RECORDS] = on_records,
+	[BRINK_WIRE_CLIENT] = on_client,
+	[BRINK_WIRE_CLIENT_GONE] = on_client_gone,
 };
 
 static int dispatch(struct worker *w, size_t len)
@@ -228,10 +289,31 @@ static int dispatch(struct worker *w, size_t len)
 	return handlers[f.type](w, &f);
 }
 
-/* Reads one frame from fd and handles it: GO_ON, or the exit status + 1000. */
-static int serve_one(struct worker *w, int fd)
+/* Reads one message into w->buf, and into w->passed_fd the descriptor that
+ * came with it (-1: none; more than one is refused). */
+static ssize_t recv_frame(struct worker *w, int fd)
 {
-	ssize_t n = recv(fd, w->buf, sizeof(w->buf), MSG_TRUNC);
+	union {
+		struct cmsghdr hdr;
+		char space[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {w->buf, sizeof(w->buf)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+			   .msg_controllen = sizeof(ctl.space)};
+	ssize_t n = recvmsg(fd, &m, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL;
+	w->passed_fd = -1;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&w->passed_fd, CMSG_DATA(c), sizeof(int));
+	if (n >= 0 && (m.msg_flags & MSG_CTRUNC))
+		log_warn("a frame came with more descriptors than one; dropped them");
+	return n;
+}
+
+/* Handles a message of n bytes (recv's answer): GO_ON, or the exit status + 1000. */
+static int handle_message(struct worker *w, ssize_t n)
+{
 	if (n < 0 && errno == EINTR)
 		return GO_ON;
 	if (n < 0) {
@@ -250,13 +332,27 @@ static int serve_one(struct worker *w, int fd)
 	return 1000 + (rc == EXIT_CLEAN ? 0 : 2);
 }
 
-/* Serves frames on the control socket and the data channel; returns the
+/* Reads one frame from fd and handles it: GO_ON, or the exit status + 1000. */
+static int serve_one(struct worker *w, int fd)
+{
+	int rc = handle_message(w, recv_frame(w, fd));
+	if (w->passed_fd >= 0) /* it came with a frame that had no use for it */
+		close(w->passed_fd);
+	w->passed_fd = -1;
+	return rc;
+}
+
+/* Serves frames on the control socket and the data channel, and writes to
+ * stream clients that fell behind when they can take more; returns the
  * process exit status. */
 static int serve(struct worker *w)
 {
-	struct pollfd fds[2] = {{.fd = w->fd, .events = POLLIN}, {.fd = w->data_fd, .events = POLLIN}};
-	nfds_t nfds = w->data_fd >= 0 ? 2 : 1;
+	struct pollfd fds[2 + BRINK_WIRE_MAX_CLIENTS] = {{.fd = w->fd, .events = POLLIN},
+							{.fd = w->data_fd, .events = POLLIN}};
+	nfds_t nchan = w->data_fd >= 0 ? 2 : 1;
 	for (;;) {
+		nfds_t nfds = nchan + worker_clients_pollfds(&w->clients, fds + nchan,
+							     BRINK_WIRE_MAX_CLIENTS);
 		int timeout = -1;
 		if (w->stats_dirty) {
 			uint64_t now = now_ms();
@@ -271,7 +367,10 @@ static int serve(struct worker *w)
 			log_error("poll: %s", strerror(errno));
 			return 1;
 		}
-		for (nfds_t i = 0; i < nfds; i++) {
+		for (nfds_t i = nchan; i < nfds; i++)
+			if (fds[i].revents)
+				worker_clients_flush(&w->clients, fds[i].fd);
+		for (nfds_t i = 0; i < nchan; i++) {
 			if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			int rc = serve_one(w, fds[i].fd);
@@ -559,6 +658,7 @@ int main(int argc, char **argv)
 	w.data_fd = o.data_fd;
 	w.forward = o.forward;
 	w.unit = o.unit;
+	w.passed_fd = -1;
 	if (check_socket(w.fd) < 0 || (w.data_fd >= 0 && check_socket(w.data_fd) < 0))
 		return 1;
 	if (o.check_format)

@@ -140,10 +140,15 @@ check() {
 }
 
 # Counts the "CHECK 1|0 NAME" lines a checker program prints (on stdin) as
-# this test's checks; other lines pass through: count_checks < <(prog 2>&1)
+# this test's checks; other lines pass through: count_checks < <(prog 2>&1).
+# A Python traceback (the checker crashed: its later checks never ran) counts
+# as a failed check.
 count_checks() {
 	local word ok rest
 	while read -r word ok rest; do
+		if [ "$word" = Traceback ]; then
+			E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $TEST_NAME: the checker program crashed"
+		fi
 		[ "$word" = CHECK ] || { echo "$word $ok $rest"; continue; }
 		if [ "$ok" = 1 ]; then
 			E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $TEST_NAME: $rest"

@@ -212,6 +212,37 @@ static void test_batch_corrupt(void **state)
 	assert_int_equal(brink_wire_parse_msg(tiny, t, &f), BRINK_WIRE_BAD_PAYLOAD);
 }
 
+static void test_client(void **state)
+{
+	(void)state;
+	uint8_t buf[32], pl[9] = {0};
+	struct brink_wire_frame f;
+	uint64_t id = 0;
+	size_t n = brink_wire_encode_client(buf, sizeof(buf), BRINK_WIRE_CLIENT, 0x0102030405060708ull);
+	assert_int_equal(n, BRINK_WIRE_HDR_SIZE + 8);
+	assert_int_equal(buf[BRINK_WIRE_HDR_SIZE], 0x08); /* little-endian */
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
+	assert_int_equal(brink_wire_client_decode(&f, &id), BRINK_WIRE_OK);
+	assert_true(id == 0x0102030405060708ull);
+	n = brink_wire_encode_client(buf, sizeof(buf), BRINK_WIRE_CLIENT_GONE, 7);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
+	assert_int_equal(f.type, BRINK_WIRE_CLIENT_GONE);
+	assert_int_equal(brink_wire_client_decode(&f, &id), BRINK_WIRE_OK);
+	assert_true(id == 7);
+	/* Only the two client types, only 8 bytes. */
+	assert_int_equal(brink_wire_encode_client(buf, sizeof(buf), BRINK_WIRE_STOP, 7), 0);
+	assert_int_equal(brink_wire_encode_client(buf, 15, BRINK_WIRE_CLIENT, 7), 0);
+	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_CLIENT, pl, 9);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
+	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_CLIENT_GONE, pl, 0);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
+	struct brink_wire_cpu c = {1000, 100000};
+	n = brink_wire_encode_cpu(buf, sizeof(buf), BRINK_WIRE_CPU, &c);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
+	assert_int_equal(brink_wire_client_decode(&f, &id), BRINK_WIRE_BAD_PAYLOAD);
+	assert_string_equal(brink_wire_type_name(BRINK_WIRE_CLIENT_GONE), "CLIENT_GONE");
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -233,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_stream_and_trailing),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_batch_corrupt),
+		cmocka_unit_test(test_client),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,138 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "brink/log.h"
+#include "worker/clients.h"
+
+static struct worker_client *find_id(struct worker_clients *wc, uint64_t id)
+{
+	for (size_t i = 0; i < wc->n; i++)
+		if (wc->c[i].id == id)
+			return &wc->c[i];
+	return NULL;
+}
+
+static struct worker_client *find_fd(struct worker_clients *wc, int fd)
+{
+	for (size_t i = 0; i < wc->n; i++)
+		if (wc->c[i].fd == fd)
+			return &wc->c[i];
+	return NULL;
+}
+
+int worker_clients_add(struct worker_clients *wc, uint64_t id, int fd)
+{
+	if (wc->n == BRINK_WIRE_MAX_CLIENTS || find_id(wc, id)) {
+		log_warn("refusing stream client %llu: %s", (unsigned long long)id,
+			 wc->n == BRINK_WIRE_MAX_CLIENTS ? "too many clients" : "its id is taken");
+		close(fd);
+		return -1;
+	}
+	wc->c[wc->n++] = (struct worker_client){.id = id, .fd = fd};
+	return 0;
+}
+
+/* Closes c and moves the last client into its place. */
+static void drop_client(struct worker_clients *wc, struct worker_client *c)
+{
+	close(c->fd);
+	free(c->pending);
+	*c = wc->c[--wc->n];
+}
+
+void worker_clients_remove(struct worker_clients *wc, uint64_t id)
+{
+	struct worker_client *c = find_id(wc, id);
+	if (c)
+		drop_client(wc, c);
+}
+
+/* Writes what the socket takes now; returns how many bytes, or -1 when the
+ * socket failed (the client is gone). */
+static ssize_t write_some(int fd, const char *data, size_t len)
+{
+	ssize_t n;
+	do
+		n = send(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return n;
+	return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+}
+
+/* Keeps what the socket did not take, or drops it past the bound. */
+static int keep(struct worker_clients *wc, struct worker_client *c, const char *data, size_t len)
+{
+	if (c->plen + len > WORKER_CLIENT_QUEUE_MAX) {
+		wc->dropped++;
+		return 0;
+	}
+	char *p = realloc(c->pending, c->plen + len);
+	if (!p) {
+		wc->dropped++;
+		return 0;
+	}
+	memcpy(p + c->plen, data, len);
+	c->pending = p;
+	c->plen += len;
+	return 0;
+}
+
+/* Returns -1 when the client is gone (the caller drops it). */
+static int client_write(struct worker_clients *wc, struct worker_client *c, const char *data,
+			size_t len)
+{
+	if (c->plen) /* behind: in order, after what waits */
+		return keep(wc, c, data, len);
+	ssize_t n = write_some(c->fd, data, len);
+	if (n < 0)
+		return -1;
+	return (size_t)n == len ? 0 : keep(wc, c, data + n, len - (size_t)n);
+}
+
+void worker_clients_send(struct worker_clients *wc, const char *lines, size_t len)
+{
+	for (size_t i = 0; i < wc->n;) {
+		if (client_write(wc, &wc->c[i], lines, len) < 0)
+			drop_client(wc, &wc->c[i]); /* the last moved into i */
+		else
+			i++;
+	}
+}
+
+size_t worker_clients_pollfds(const struct worker_clients *wc, struct pollfd *out, size_t cap)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < wc->n && k < cap; i++)
+		if (wc->c[i].plen)
+			out[k++] = (struct pollfd){.fd = wc->c[i].fd, .events = POLLOUT};
+	return k;
+}
+
+void worker_clients_flush(struct worker_clients *wc, int fd)
+{
+	struct worker_client *c = find_fd(wc, fd);
+	if (!c || !c->plen)
+		return;
+	ssize_t n = write_some(c->fd, c->pending, c->plen);
+	if (n < 0) {
+		drop_client(wc, c);
+		return;
+	}
+	c->plen -= (size_t)n;
+	if (c->plen == 0) {
+		free(c->pending);
+		c->pending = NULL;
+	} else {
+		memmove(c->pending, c->pending + n, c->plen);
+	}
+}
+
+void worker_clients_close_all(struct worker_clients *wc)
+{
+	while (wc->n)
+		drop_client(wc, &wc->c[0]);
+}

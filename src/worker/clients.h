@@ -1,0 +1,48 @@
+/* The stream-port clients brinkd hands to a worker (CLIENT frames, see
+ * include/brink/wire.h). The worker writes the service's lines to them
+ * itself, so a reading reaches a client without a second pass through
+ * brinkd. brinkd still owns them: it authenticated them, watches them for
+ * their end and says CLIENT_GONE; the worker only writes.
+ *
+ * A client too slow to take the lines loses them (whole writes, counted in
+ * `dropped`) once WORKER_CLIENT_QUEUE_MAX bytes wait for it, as brinkd's own
+ * stream clients do. A client whose socket fails is closed here at once. */
+#ifndef BRINK_WORKER_CLIENTS_H
+#define BRINK_WORKER_CLIENTS_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "brink/wire.h"
+
+#define WORKER_CLIENT_QUEUE_MAX (1u << 20) /* bytes waiting for one client */
+
+struct worker_client {
+	uint64_t id;
+	int fd;
+	char *pending; /* what the socket did not take yet, NULL when nothing */
+	size_t plen;
+};
+
+struct worker_clients {
+	struct worker_client c[BRINK_WIRE_MAX_CLIENTS];
+	size_t n;
+	uint64_t dropped; /* writes lost to slow clients */
+};
+
+/* Takes fd over: adds the client, or closes fd when the table is full or the
+ * id is taken (-1). */
+int worker_clients_add(struct worker_clients *wc, uint64_t id, int fd);
+/* Closes the client with that id, if there is one. */
+void worker_clients_remove(struct worker_clients *wc, uint64_t id);
+/* Writes lines (each ending with '\n') to every client. */
+void worker_clients_send(struct worker_clients *wc, const char *lines, size_t len);
+/* Fills out[] with a POLLOUT entry per client with pending output; returns
+ * how many (at most cap). */
+size_t worker_clients_pollfds(const struct worker_clients *wc, struct pollfd *out, size_t cap);
+/* The socket fd can take more: writes what waits for its client. */
+void worker_clients_flush(struct worker_clients *wc, int fd);
+void worker_clients_close_all(struct worker_clients *wc);
+
+#endif
