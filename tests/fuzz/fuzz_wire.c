@@ -38,6 +38,7 @@ static size_t rebuild(const struct brink_wire_frame *f)
 {
 	struct brink_wire_cpu c;
 	struct brink_wire_ready r;
+	uint64_t id;
 	switch (f->type) {
 	case BRINK_WIRE_READY:
 		check(brink_wire_ready_decode(f, &r) == BRINK_WIRE_OK);
@@ -50,6 +51,10 @@ static size_t rebuild(const struct brink_wire_frame *f)
 	case BRINK_WIRE_RECORDS:
 	case BRINK_WIRE_RESULTS:
 		return rebuild_batch(f);
+	case BRINK_WIRE_CLIENT:
+	case BRINK_WIRE_CLIENT_GONE:
+		check(brink_wire_client_decode(f, &id) == BRINK_WIRE_OK);
+		return brink_wire_encode_client(out, sizeof(out), f->type, id);
 	default:
 		return brink_wire_encode(out, sizeof(out), f->type, f->payload, f->length);
 	}
