@@ -63,20 +63,18 @@ static ssize_t write_some(int fd, const char *data, size_t len)
 	return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 }
 
-/* Keeps what the socket did not take, or drops it past the bound. */
+/* Keeps what the socket did not take, or drops it past the bound. The
+ * buffer is taken whole when a client first falls behind (its pages cost
+ * only once written) and given back when it caught up. */
 static int keep(struct worker_clients *wc, struct worker_client *c, const char *data, size_t len)
 {
-	if (c->plen + len > WORKER_CLIENT_QUEUE_MAX) {
+	if (!c->pending)
+		c->pending = malloc(WORKER_CLIENT_QUEUE_MAX);
+	if (!c->pending || c->plen + len > WORKER_CLIENT_QUEUE_MAX) {
 		wc->dropped++;
 		return 0;
 	}
-	char *p = realloc(c->pending, c->plen + len);
-	if (!p) {
-		wc->dropped++;
-		return 0;
-	}
-	memcpy(p + c->plen, data, len);
-	c->pending = p;
+	memcpy(c->pending + c->plen, data, len);
 	c->plen += len;
 	return 0;
 }

@@ -21,8 +21,8 @@
 struct worker_client {
 	uint64_t id;
 	int fd;
-	char *pending; /* what the socket did not take yet, NULL when nothing */
-	size_t plen;
+	char *pending; /* WORKER_CLIENT_QUEUE_MAX bytes while it is behind, else NULL */
+	size_t plen;   /* bytes in pending not written yet */
 };
 
 struct worker_clients {
