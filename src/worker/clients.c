@@ -71,6 +71,10 @@ static int keep(struct worker_clients *wc, struct worker_client *c, const char *
 	if (!c->pending)
 		c->pending = malloc(WORKER_CLIENT_QUEUE_MAX);
 	if (!c->pending || c->plen + len > WORKER_CLIENT_QUEUE_MAX) {
+		if (!c->dropping)
+			log_warn("stream client %llu is too slow: dropping lines for it",
+				 (unsigned long long)c->id);
+		c->dropping = true;
 		wc->dropped++;
 		return 0;
 	}
@@ -124,6 +128,7 @@ void worker_clients_flush(struct worker_clients *wc, int fd)
 	if (c->plen == 0) {
 		free(c->pending);
 		c->pending = NULL;
+		c->dropping = false;
 	} else {
 		memmove(c->pending, c->pending + n, c->plen);
 	}

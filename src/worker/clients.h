@@ -5,12 +5,14 @@
  * their end and says CLIENT_GONE; the worker only writes.
  *
  * A client too slow to take the lines loses them (whole writes, counted in
- * `dropped`) once WORKER_CLIENT_QUEUE_MAX bytes wait for it, as brinkd's own
- * stream clients do. A client whose socket fails is closed here at once. */
+ * `dropped`, logged once each time it falls behind) once
+ * WORKER_CLIENT_QUEUE_MAX bytes wait for it, as brinkd's own stream clients
+ * do. A client whose socket fails is closed here at once. */
 #ifndef BRINK_WORKER_CLIENTS_H
 #define BRINK_WORKER_CLIENTS_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +25,7 @@ struct worker_client {
 	int fd;
 	char *pending; /* WORKER_CLIENT_QUEUE_MAX bytes while it is behind, else NULL */
 	size_t plen;   /* bytes in pending not written yet */
+	bool dropping; /* lost lines since it last caught up (logged once) */
 };
 
 struct worker_clients {
