@@ -28,6 +28,8 @@
  *                             which the worker writes the service's lines
  *   CLIENT_GONE brinkd → worker  u64 client id: the client left; the worker
  *                             closes its descriptor
+ *   CLIENT_DROPS worker → brinkd  u64 lines its clients lost (too slow to
+ *                             read them) since its last CLIENT_DROPS
  *
  * RECORDS and RESULTS carry u32 count, then count records of
  *   u64 seq, u64 time_ns, u32 length, length bytes
@@ -62,6 +64,7 @@ enum brink_wire_type {
 	BRINK_WIRE_STATS = 8,
 	BRINK_WIRE_CLIENT = 9,
 	BRINK_WIRE_CLIENT_GONE = 10,
+	BRINK_WIRE_CLIENT_DROPS = 11,
 	BRINK_WIRE_TYPE_COUNT /* one past the last type */
 };
 
@@ -168,7 +171,7 @@ size_t brink_wire_encode_model(void *buf, size_t cap, int ok, const char *text, 
 size_t brink_wire_encode_stats(void *buf, size_t cap, const struct brink_wire_stats *s);
 
 /* CLIENT and CLIENT_GONE: a client's id (the descriptor travels beside the
- * frame, not in it). */
+ * frame, not in it); CLIENT_DROPS: a count of lines. */
 size_t brink_wire_encode_client(void *buf, size_t cap, enum brink_wire_type type, uint64_t id);
 enum brink_wire_status brink_wire_client_decode(const struct brink_wire_frame *f, uint64_t *id);
 

@@ -124,6 +124,10 @@ static void put_router(struct text *t, struct brink_router *r)
 	put(t, "# HELP brink_stream_lines_total Lines services sent to their clients.\n"
 	       "# TYPE brink_stream_lines_total counter\nbrink_stream_lines_total %llu\n",
 	    (unsigned long long)s.delivered_lines);
+	put(t, "# HELP brink_stream_dropped_lines_total Lines stream-port clients lost: they read"
+	       " too slowly.\n# TYPE brink_stream_dropped_lines_total counter\n"
+	       "brink_stream_dropped_lines_total %llu\n",
+	    (unsigned long long)s.stream_dropped);
 	put(t, "# HELP brink_router_dropped_batches_total Batches dropped: a service was slower"
 	       " than its readings.\n# TYPE brink_router_dropped_batches_total counter\n"
 	       "brink_router_dropped_batches_total %llu\n",

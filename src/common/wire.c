@@ -42,6 +42,7 @@ static long fixed_size(unsigned type)
 	case BRINK_WIRE_CPU_ACK:
 	case BRINK_WIRE_CLIENT:
 	case BRINK_WIRE_CLIENT_GONE:
+	case BRINK_WIRE_CLIENT_DROPS:
 		return 8;
 	case BRINK_WIRE_STOP:
 		return 0;
@@ -158,9 +159,15 @@ enum brink_wire_status brink_wire_stats_decode(const struct brink_wire_frame *f,
 	return BRINK_WIRE_OK;
 }
 
+static int is_client(unsigned type)
+{
+	return type == BRINK_WIRE_CLIENT || type == BRINK_WIRE_CLIENT_GONE ||
+	       type == BRINK_WIRE_CLIENT_DROPS;
+}
+
 enum brink_wire_status brink_wire_client_decode(const struct brink_wire_frame *f, uint64_t *id)
 {
-	if ((f->type != BRINK_WIRE_CLIENT && f->type != BRINK_WIRE_CLIENT_GONE) || f->length != 8)
+	if (!is_client(f->type) || f->length != 8)
 		return BRINK_WIRE_BAD_PAYLOAD;
 	*id = get64(f->payload);
 	return BRINK_WIRE_OK;
@@ -269,7 +276,7 @@ size_t brink_wire_encode_stats(void *buf, size_t cap, const struct brink_wire_st
 size_t brink_wire_encode_client(void *buf, size_t cap, enum brink_wire_type type, uint64_t id)
 {
 	uint8_t p[8];
-	if (type != BRINK_WIRE_CLIENT && type != BRINK_WIRE_CLIENT_GONE)
+	if (!is_client(type))
 		return 0;
 	put64(p, id);
 	return brink_wire_encode(buf, cap, type, p, sizeof(p));
@@ -317,7 +324,8 @@ size_t brink_wire_batch_end(struct brink_wire_batch *b)
 const char *brink_wire_type_name(unsigned type)
 {
 	static const char *const names[] = {"?", "READY", "CPU", "CPU_ACK", "STOP", "RECORDS",
-					    "RESULTS", "MODEL", "STATS", "CLIENT", "CLIENT_GONE"};
+					    "RESULTS", "MODEL", "STATS", "CLIENT", "CLIENT_GONE",
+					    "CLIENT_DROPS"};
 	return type < BRINK_WIRE_TYPE_COUNT ? names[type] : "?";
 }
 

@@ -80,7 +80,7 @@ struct brink_router {
 	uint64_t accept_warned_ms;
 	struct {
 		atomic_ullong readings, delivered_lines, dropped_batches, refused_lines,
-			refused_auth, connections;
+			refused_auth, connections, stream_dropped;
 		atomic_ullong refused_dtls, refused_malformed;
 		atomic_ullong mqtt_refused_auth, mqtt_refused_acl, mqtt_published, mqtt_dropped,
 			mqtt_broker_starts;
@@ -113,7 +113,8 @@ void router__sub_unref(struct brink_stream_sub *sub);
 /* stream.c: a service's stream port. */
 /* Serves the stream port on listening socket fd (taken over, closed on failure). */
 int router__stream_listen(struct route *rt, int fd);
-void router__stream_send(struct route *rt, const char *lines, size_t len);
+/* lines: `count` of them, each ending with '\n' */
+void router__stream_send(struct route *rt, const char *lines, size_t len, unsigned count);
 void router__stream_close_all(struct route *rt);
 
 /* ingest/tcp.c, ingest/bootstrap.c: bind and listen on the loop's handles

@@ -237,13 +237,14 @@ static void deliver(struct route *rt, struct brink_wire_record_iter *it)
 		lines[len++] = '\n';
 		count++;
 	}
-	router__stream_send(rt, lines, len);
+	router__stream_send(rt, lines, len, count);
 	router__subs_send(rt, lines, len);
 	router__mqtt_send(rt, lines, len);
 	atomic_fetch_add(&rt->r->stats.delivered_lines, count);
 }
 
-/* RESULTS from the unit: their lines go to the service's stream clients. */
+/* RESULTS from the unit: their lines go to the service's clients brinkd
+ * serves; CLIENT_DROPS: the lines the unit's own clients lost. */
 static void on_results(uv_poll_t *h, int status, int events)
 {
 	struct route *rt = h->data;
@@ -263,10 +264,13 @@ static void on_results(uv_poll_t *h, int status, int events)
 		}
 		struct brink_wire_frame f;
 		struct brink_wire_record_iter it;
-		if (brink_wire_parse_msg(in, (size_t)n, &f) != BRINK_WIRE_OK ||
-		    f.type != BRINK_WIRE_RESULTS || brink_wire_records_begin(&f, &it) != BRINK_WIRE_OK)
+		uint64_t lost;
+		if (brink_wire_parse_msg(in, (size_t)n, &f) != BRINK_WIRE_OK)
 			continue;
-		deliver(rt, &it);
+		if (f.type == BRINK_WIRE_CLIENT_DROPS && brink_wire_client_decode(&f, &lost) == BRINK_WIRE_OK)
+			atomic_fetch_add(&rt->r->stats.stream_dropped, lost);
+		else if (f.type == BRINK_WIRE_RESULTS && brink_wire_records_begin(&f, &it) == BRINK_WIRE_OK)
+			deliver(rt, &it);
 	}
 }
 
@@ -488,6 +492,7 @@ void brink_router_stats(struct brink_router *r, struct brink_router_stats *out)
 {
 	out->readings = atomic_load(&r->stats.readings);
 	out->delivered_lines = atomic_load(&r->stats.delivered_lines);
+	out->stream_dropped = atomic_load(&r->stats.stream_dropped);
 	out->dropped_batches = atomic_load(&r->stats.dropped_batches);
 	out->refused_lines = atomic_load(&r->stats.refused_lines);
 	out->refused_auth = atomic_load(&r->stats.refused_auth);

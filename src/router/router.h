@@ -39,6 +39,7 @@ struct brink_router_stats {
 		connections;
 	uint64_t refused_dtls; /* CoAP DTLS handshakes that failed */
 	uint64_t refused_malformed; /* CoAP datagrams libcoap dropped or refused itself */
+	uint64_t stream_dropped; /* lines stream-port clients were too slow to take */
 	uint64_t mqtt_refused_auth, mqtt_refused_acl, mqtt_published, mqtt_dropped,
 		mqtt_broker_starts;
 	bool mqtt_connected;

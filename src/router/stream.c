@@ -79,8 +79,9 @@ static void on_written(uv_write_t *req, int status)
 	free(req);
 }
 
-/* Writes to one client: at once when the socket takes it, else queued. */
-static void client_write(struct stream_client *c, const char *data, size_t len)
+/* Writes to one client: at once when the socket takes it, else queued, or
+ * dropped past CLIENT_QUEUE_MAX (counted). */
+static void client_write(struct stream_client *c, const char *data, size_t len, unsigned count)
 {
 	uv_buf_t buf = uv_buf_init((char *)data, (unsigned)len);
 	int n = uv_try_write((uv_stream_t *)&c->tcp, &buf, 1);
@@ -91,22 +92,23 @@ static void client_write(struct stream_client *c, const char *data, size_t len)
 		client_close(c);
 		return;
 	}
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) + len - done > CLIENT_QUEUE_MAX)
-		return; /* dropped: the client is too slow */
-	struct write_req *w = malloc(sizeof(*w) + len - done);
-	if (!w)
+	struct write_req *w = NULL;
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) + len - done > CLIENT_QUEUE_MAX ||
+	    !(w = malloc(sizeof(*w) + len - done))) {
+		atomic_fetch_add(&c->rt->r->stats.stream_dropped, count); /* too slow */
 		return;
+	}
 	memcpy(w->data, data + done, len - done);
 	buf = uv_buf_init(w->data, (unsigned)(len - done));
 	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_written) < 0)
 		free(w);
 }
 
-void router__stream_send(struct route *rt, const char *lines, size_t len)
+void router__stream_send(struct route *rt, const char *lines, size_t len, unsigned count)
 {
 	for (struct stream_client *c = rt->clients; c; c = c->next)
 		if (c->authed && !c->handed)
-			client_write(c, lines, len);
+			client_write(c, lines, len, count);
 }
 
 static void refuse(struct stream_client *c, const char *why)

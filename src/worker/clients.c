@@ -66,7 +66,8 @@ static ssize_t write_some(int fd, const char *data, size_t len)
 /* Keeps what the socket did not take, or drops it past the bound. The
  * buffer is taken whole when a client first falls behind (its pages cost
  * only once written) and given back when it caught up. */
-static int keep(struct worker_clients *wc, struct worker_client *c, const char *data, size_t len)
+static int keep(struct worker_clients *wc, struct worker_client *c, const char *data, size_t len,
+		unsigned count)
 {
 	if (!c->pending)
 		c->pending = malloc(WORKER_CLIENT_QUEUE_MAX);
@@ -75,7 +76,7 @@ static int keep(struct worker_clients *wc, struct worker_client *c, const char *
 			log_warn("stream client %llu is too slow: dropping lines for it",
 				 (unsigned long long)c->id);
 		c->dropping = true;
-		wc->dropped++;
+		wc->dropped += count;
 		return 0;
 	}
 	memcpy(c->pending + c->plen, data, len);
@@ -85,20 +86,21 @@ static int keep(struct worker_clients *wc, struct worker_client *c, const char *
 
 /* Returns -1 when the client is gone (the caller drops it). */
 static int client_write(struct worker_clients *wc, struct worker_client *c, const char *data,
-			size_t len)
+			size_t len, unsigned count)
 {
 	if (c->plen) /* behind: in order, after what waits */
-		return keep(wc, c, data, len);
+		return keep(wc, c, data, len, count);
 	ssize_t n = write_some(c->fd, data, len);
 	if (n < 0)
 		return -1;
-	return (size_t)n == len ? 0 : keep(wc, c, data + n, len - (size_t)n);
+	return (size_t)n == len ? 0 : keep(wc, c, data + n, len - (size_t)n, count);
 }
 
-void worker_clients_send(struct worker_clients *wc, const char *lines, size_t len)
+void worker_clients_send(struct worker_clients *wc, const char *lines, size_t len,
+			 unsigned count)
 {
 	for (size_t i = 0; i < wc->n;) {
-		if (client_write(wc, &wc->c[i], lines, len) < 0)
+		if (client_write(wc, &wc->c[i], lines, len, count) < 0)
 			drop_client(wc, &wc->c[i]); /* the last moved into i */
 		else
 			i++;

@@ -4,8 +4,8 @@
  * brinkd. brinkd still owns them: it authenticated them, watches them for
  * their end and says CLIENT_GONE; the worker only writes.
  *
- * A client too slow to take the lines loses them (whole writes, counted in
- * `dropped`, logged once each time it falls behind) once
+ * A client too slow to take the lines loses them (whole writes, their lines
+ * counted in `dropped`, logged once each time it falls behind) once
  * WORKER_CLIENT_QUEUE_MAX bytes wait for it, as brinkd's own stream clients
  * do. A client whose socket fails is closed here at once. */
 #ifndef BRINK_WORKER_CLIENTS_H
@@ -31,7 +31,7 @@ struct worker_client {
 struct worker_clients {
 	struct worker_client c[BRINK_WIRE_MAX_CLIENTS];
 	size_t n;
-	uint64_t dropped; /* writes lost to slow clients */
+	uint64_t dropped; /* lines lost to slow clients (once per client) */
 };
 
 /* Takes fd over: adds the client, or closes fd when the table is full or the
@@ -40,7 +40,8 @@ int worker_clients_add(struct worker_clients *wc, uint64_t id, int fd);
 /* Closes the client with that id, if there is one. */
 void worker_clients_remove(struct worker_clients *wc, uint64_t id);
 /* Writes lines (each ending with '\n') to every client. */
-void worker_clients_send(struct worker_clients *wc, const char *lines, size_t len);
+void worker_clients_send(struct worker_clients *wc, const char *lines, size_t len,
+			 unsigned count);
 /* Fills out[] with a POLLOUT entry per client with pending output; returns
  * how many (at most cap). */
 size_t worker_clients_pollfds(const struct worker_clients *wc, struct pollfd *out, size_t cap);

@@ -72,14 +72,16 @@ struct worker {
 	bool forward;            /* kind forward: RECORDS become RESULTS lines */
 	struct brink_analyze *analyze; /* kind analyze: the model and its state */
 	size_t model_len;        /* bytes of the model it was given */
-	bool stats_dirty;
+	bool stats_dirty;        /* a counter brinkd keeps changed (see send_stats) */
 	uint64_t stats_due_ms;   /* when the next STATS frame may go */
+	uint64_t drops_sent;     /* the clients' lost lines brinkd has heard of */
 	uint64_t unit;
 	struct brink_wire_cpu cpu; /* the last CPU assignment (period 0: none yet) */
 	bool records_warned;
 	int passed_fd;           /* a descriptor that came with the frame being handled, or -1 */
 	struct worker_clients clients;
 	size_t joined_len;       /* bytes of lines in joined, for the clients */
+	unsigned joined_count;   /* lines in joined */
 	char joined[BRINK_WIRE_MAX_FRAME];
 	uint8_t buf[BRINK_WIRE_MAX_FRAME];
 	uint8_t out[BRINK_WIRE_MAX_FRAME];
@@ -91,10 +93,11 @@ enum { GO_ON = 0, EXIT_CLEAN = 1, EXIT_ERROR = -1 };
 /* A frame handler returns GO_ON, EXIT_CLEAN or EXIT_ERROR. */
 typedef int (*frame_handler)(struct worker *w, const struct brink_wire_frame *f);
 
-static int send_frame(struct worker *w, const void *buf, size_t len)
+/* Sends one frame on fd (the control socket or the data channel). */
+static int send_on(int fd, const void *buf, size_t len)
 {
 	for (;;) {
-		ssize_t n = send(w->fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 		if (n == (ssize_t)len)
 			return 0;
 		if (n < 0 && errno == EINTR)
@@ -102,6 +105,11 @@ static int send_frame(struct worker *w, const void *buf, size_t len)
 		log_error("sending a frame to brinkd: %s", n < 0 ? strerror(errno) : "short write");
 		return -1;
 	}
+}
+
+static int send_frame(struct worker *w, const void *buf, size_t len)
+{
+	return send_on(w->fd, buf, len);
 }
 
 static int on_cpu(struct worker *w, const struct brink_wire_frame *f)
@@ -128,24 +136,18 @@ static int on_stop(struct worker *w, const struct brink_wire_frame *f)
 
 static int send_data(struct worker *w, struct brink_wire_batch *b)
 {
-	size_t n = brink_wire_batch_end(b);
-	for (;;) {
-		ssize_t sent = send(w->data_fd, w->out, n, MSG_NOSIGNAL);
-		if (sent == (ssize_t)n)
-			return 0;
-		if (sent < 0 && errno == EINTR)
-			continue;
-		log_error("sending results to brinkd: %s", sent < 0 ? strerror(errno) : "short");
-		return -1;
-	}
+	return send_on(w->data_fd, w->out, brink_wire_batch_end(b));
 }
 
 /* The lines joined so far go to the stream clients, in one write each. */
 static void send_joined(struct worker *w)
 {
 	if (w->joined_len)
-		worker_clients_send(&w->clients, w->joined, w->joined_len);
+		worker_clients_send(&w->clients, w->joined, w->joined_len, w->joined_count);
+	if (w->clients.dropped != w->drops_sent)
+		w->stats_dirty = true;
 	w->joined_len = 0;
+	w->joined_count = 0;
 }
 
 /* Adds the line to what the stream clients get, sending that first when full. */
@@ -158,6 +160,7 @@ static void join_line(struct worker *w, size_t len)
 	memcpy(w->joined + w->joined_len, w->line, len);
 	w->joined_len += len;
 	w->joined[w->joined_len++] = '\n';
+	w->joined_count++;
 }
 
 /* Adds one line to the RESULTS batch, sending the batch first when full
@@ -184,18 +187,38 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Sends the analyze counters if they changed and the last went STATS_MS ago. */
+static int send_analyze_stats(struct worker *w)
+{
+	struct brink_wire_stats st;
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 32];
+	if (!w->analyze)
+		return 0;
+	brink_analyze_stats(w->analyze, &st);
+	return send_frame(w, out, brink_wire_encode_stats(out, sizeof(out), &st));
+}
+
+/* The lines the stream clients lost since the last report (the router counts them). */
+static int send_client_drops(struct worker *w)
+{
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 8];
+	uint64_t lost = w->clients.dropped - w->drops_sent;
+	if (!lost)
+		return 0;
+	w->drops_sent = w->clients.dropped;
+	return send_on(w->data_fd, out,
+		       brink_wire_encode_client(out, sizeof(out), BRINK_WIRE_CLIENT_DROPS, lost));
+}
+
+/* Sends the counters brinkd keeps (an analyze worker's STATS, the clients'
+ * lost lines) if they changed and the last went STATS_MS ago. */
 static int send_stats(struct worker *w)
 {
 	uint64_t now = now_ms();
 	if (!w->stats_dirty || now < w->stats_due_ms)
 		return 0;
-	struct brink_wire_stats st;
-	uint8_t out[BRINK_WIRE_HDR_SIZE + 32];
-	brink_analyze_stats(w->analyze, &st);
 	w->stats_dirty = false;
 	w->stats_due_ms = now + STATS_MS;
-	return send_frame(w, out, brink_wire_encode_stats(out, sizeof(out), &st));
+	return send_analyze_stats(w) < 0 || send_client_drops(w) < 0 ? -1 : 0;
 }
 
 /* The line a reading becomes: forward's copy, or analyze's result (0: none). */
@@ -238,7 +261,7 @@ static int on_records(struct worker *w, const struct brink_wire_frame *f)
 	send_joined(w);
 	if (b.count && send_data(w, &b) < 0)
 		return EXIT_ERROR;
-	return w->analyze && send_stats(w) < 0 ? EXIT_ERROR : GO_ON;
+	return send_stats(w) < 0 ? EXIT_ERROR : GO_ON;
 }
 
 /* A stream client brinkd authenticated: its socket came with the frame. */

@@ -4,18 +4,19 @@ holds one socket per client, up to its limit, brinkd serves the rest; a
 client that leaves is taken back; a stalled client cannot grow the worker.
 Prints one line per check: "CHECK 1 name" (passed) or "CHECK 0 name: detail".
 Arguments: ingest port, stream port, tenant key, thing name, thing key,
-worker pid, the limit of handed clients."""
+worker pid, the limit of handed clients, brinkd's /metrics URL."""
 import json
 import os
 import socket
 import sys
 import time
+import urllib.request
 
 import streamlib
 
 ingest, stream = int(sys.argv[1]), int(sys.argv[2])
 key, thing, tkey = sys.argv[3:6]
-worker, limit = int(sys.argv[6]), int(sys.argv[7])
+worker, limit, metrics = int(sys.argv[6]), int(sys.argv[7]), sys.argv[8]
 read_lines = streamlib.read_lines
 
 
@@ -39,6 +40,11 @@ def settle(want, timeout=3.0):
     while worker_sockets() != want and time.time() < end:
         time.sleep(0.02)
     return worker_sockets()
+
+
+def dropped_metric():
+    text = urllib.request.urlopen(metrics, timeout=3).read().decode()
+    return int([l for l in text.splitlines() if l.startswith("brink_stream_dropped_lines_total ")][0].split()[1])
 
 
 def client():
@@ -97,6 +103,7 @@ stalled.connect(("127.0.0.1", stream))
 stalled.sendall(key.encode() + b"\n")
 reader = client()
 settle(base + 2)
+dropped0 = dropped_metric()
 rss0 = int([l for l in open(f"/proc/{worker}/status") if l.startswith("VmRSS")][0].split()[1])
 pad, n = "x" * 200, 40000  # about 11 MB of lines: more than the kernel buffers hold
 got = 0
@@ -111,6 +118,11 @@ check("what waits for a stalled client stays bounded in the worker", rss1 - rss0
 kept = len(read_lines(stalled, n, 5.0))
 check("the stalled client lost lines instead of the worker keeping them", 0 < kept < n,
       f"it got {kept} of {n}")
+end = time.time() + 2
+while dropped_metric() - dropped0 != n - kept and time.time() < end:
+    time.sleep(0.05)
+check("/metrics counts every line it lost", dropped_metric() - dropped0 == n - kept,
+      f"counted {dropped_metric() - dropped0}, lost {n - kept}")
 stalled.close()
 reader.close()
 t.close()

@@ -14,7 +14,7 @@ api GET "/v1/services/$SVC"
 WORKER=$(jqb .worker.pid)
 LIMIT=$(sed -n 's/^#define BRINK_WIRE_MAX_CLIENTS \([0-9]*\).*/\1/p' include/brink/wire.h)
 check "the forward worker runs" alive "$WORKER"
-count_checks < <(cd tests/e2e && /usr/bin/python3 handover_checks.py "$INGEST_PORT" "$PORT" "$KEY" roof "$T_KEY" "$WORKER" "$LIMIT" 2>&1)
+count_checks < <(cd tests/e2e && /usr/bin/python3 handover_checks.py "$INGEST_PORT" "$PORT" "$KEY" roof "$T_KEY" "$WORKER" "$LIMIT" "$BRINK_URL/metrics" 2>&1)
 check "the worker logged the stalled client it dropped lines for" grep -q 'is too slow: dropping lines' "$DATA_DIR/brinkd.log"
 
 # When the service stops, the stream ends for a client the worker wrote to.

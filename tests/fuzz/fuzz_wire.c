@@ -53,6 +53,7 @@ static size_t rebuild(const struct brink_wire_frame *f)
 		return rebuild_batch(f);
 	case BRINK_WIRE_CLIENT:
 	case BRINK_WIRE_CLIENT_GONE:
+	case BRINK_WIRE_CLIENT_DROPS:
 		check(brink_wire_client_decode(f, &id) == BRINK_WIRE_OK);
 		return brink_wire_encode_client(out, sizeof(out), f->type, id);
 	default:

@@ -240,7 +240,12 @@ static void test_client(void **state)
 	n = brink_wire_encode_cpu(buf, sizeof(buf), BRINK_WIRE_CPU, &c);
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
 	assert_int_equal(brink_wire_client_decode(&f, &id), BRINK_WIRE_BAD_PAYLOAD);
+	n = brink_wire_encode_client(buf, sizeof(buf), BRINK_WIRE_CLIENT_DROPS, 1234);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
+	assert_int_equal(brink_wire_client_decode(&f, &id), BRINK_WIRE_OK);
+	assert_true(id == 1234);
 	assert_string_equal(brink_wire_type_name(BRINK_WIRE_CLIENT_GONE), "CLIENT_GONE");
+	assert_string_equal(brink_wire_type_name(BRINK_WIRE_CLIENT_DROPS), "CLIENT_DROPS");
 }
 
 static void test_names(void **state)
