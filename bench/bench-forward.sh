@@ -5,11 +5,13 @@
 #
 # For things in {1,10,100} x subscribers in {1,10}: a throughput run (every
 # thing sends as fast as the system takes it, at most IN_FLIGHT readings not
-# yet received) and latency runs at fixed offered rates, each against a freshly
-# started system. bench/fwd_bench.c generates the load and measures.
+# yet received) per system, and latency runs at fixed offered rates in
+# LAT_ROUNDS rounds, the systems taking turns (see run_case); each run against a
+# freshly started system. bench/fwd_bench.c generates the load and measures.
 #
 #   bench/bench-forward.sh                    Mosquitto, then brink beside it
-#                                             once BRINK_FWD is set (brink_case)
+#                                             once BRINK_FWD is set
+#                                             (brink_systems)
 #   bench/bench-forward.sh --self-test        also drives a python3 stand-in in
 #                                             brink-tcp mode: checks the bench,
 #                                             measures nothing about brink
@@ -17,7 +19,8 @@
 #
 # Environment: WARM=1 DUR=3 (seconds per run: warm-up, measured),
 # IN_FLIGHT=10000, RATES_1="1000 10000" and RATES_10="1000 3000" (readings/s
-# offered with 1 and with 10 subscribers), THINGS="1 10 100", SUBS="1 10",
+# offered with 1 and with 10 subscribers), LAT_ROUNDS=3 (latency runs per
+# system and rate; the report takes their median), THINGS="1 10 100", SUBS="1 10",
 # PIN=1 (system under test on CPU 0, load generator on CPU 1), NETNS=1 (own
 # network namespace, lo with MTU 1500), NICE=-10, LAT_RT=0.
 set -eu
@@ -37,7 +40,7 @@ fi
 
 WARM=${WARM:-1} DUR=${DUR:-3} IN_FLIGHT=${IN_FLIGHT:-10000}
 RATES_1=${RATES_1:-"1000 10000"} RATES_10=${RATES_10:-"1000 3000"}
-THINGS=${THINGS:-"1 10 100"} SUBS=${SUBS:-"1 10"}
+THINGS=${THINGS:-"1 10 100"} SUBS=${SUBS:-"1 10"} LAT_ROUNDS=${LAT_ROUNDS:-3}
 SELF_TEST=0 CHECK_GEN=0
 for a in "$@"; do
 	case $a in
@@ -46,6 +49,7 @@ for a in "$@"; do
 	*) echo "usage: $0 [--self-test] [--check-generator]" >&2; exit 2 ;;
 	esac
 done
+[[ $LAT_ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "LAT_ROUNDS must be a positive integer" >&2; exit 2; }
 
 mkdir -p "$BUILD/bench"
 # shellcheck disable=SC2046
@@ -123,17 +127,40 @@ run_fwd() {
 	LINE=$(cat "$TMP/fwd.out")
 }
 
-# notes LINE OFFERED: what makes a run doubtful, for the report.
-notes() {
-	local n="" lost bg recv skipped
+# flags LINE OFFERED: what makes one run doubtful, one fact a line: "lost PCT",
+# "unsustained", "load PCT" (other work on the machine), "errors".
+flags() {
+	local lost bg recv skipped
 	lost=$(field lost_pct "$1") bg=$(field background_cpu_pct "$1")
 	recv=$(field recv_min_per_s "$1") skipped=$(field skipped "$1")
-	awk -v l="${lost:-0}" 'BEGIN{exit !(l > 0)}' && n+=" lost ${lost}%"
+	awk -v l="${lost:-0}" 'BEGIN{exit !(l > 0)}' && echo "lost $lost"
 	[ "$2" -gt 0 ] && { [ "${skipped:-0}" -gt 0 ] ||
-		awk -v r="${recv:-0}" -v o="$2" 'BEGIN{exit !(r < 0.99 * o)}'; } && n+=" [not sustained]"
-	awk -v b="${bg:-0}" 'BEGIN{exit !(b > 25)}' && n+=" [other load ${bg}% of a CPU]"
-	[ "$(field errors "$1")" = 0 ] || n+=" [connection errors]"
-	echo "$n"
+		awk -v r="${recv:-0}" -v o="$2" 'BEGIN{exit !(r < 0.99 * o)}'; } && echo unsustained
+	awk -v b="${bg:-0}" 'BEGIN{exit !(b > 25)}' && echo "load $bg"
+	[ "$(field errors "$1")" = 0 ] || echo errors
+	return 0
+}
+# notes LINE OFFERED: the flags of one run, for the report.
+notes() {
+	flags "$1" "$2" | awk '
+		$1 == "lost" { printf " lost %s%%", $2 }
+		$1 == "unsustained" { printf " [not sustained]" }
+		$1 == "load" { printf " [other load %s%% of a CPU]", $2 }
+		$1 == "errors" { printf " [connection errors]" }'
+}
+# round_notes OFFERED LINE...: the flags of one run per round, counted.
+round_notes() {
+	local offered=$1 line
+	shift
+	for line in "$@"; do flags "$line" "$offered"; done | awk -v n=$# '
+		{ count[$1]++ }
+		$1 == "lost" && $2 + 0 > lost + 0 { lost = $2 }
+		END {
+			if (count["lost"]) printf " lost in %d of %d rounds (up to %s%%)", count["lost"], n, lost
+			if (count["unsustained"]) printf " [not sustained in %d of %d rounds]", count["unsustained"], n
+			if (count["load"]) printf " [other load >25%% in %d of %d rounds]", count["load"], n
+			if (count["errors"]) printf " [connection errors in %d of %d rounds]", count["errors"], n
+		}'
 }
 
 # ---- Mosquitto alone: a fresh broker per run (a backlog from one run must not
@@ -157,45 +184,128 @@ mosq_run() { # NODELAY FWD_ARGS...: LINE
 	stop_pid "$MQ_PID"
 }
 
-declare -A REF_TPUT REF_P99
-# case_line LABEL THINGS SUBS TPUT_LINE LAT_LINES...: prints one line per case;
-# with REF set, adds the ratios to Mosquitto's figures of the same case.
-case_line() {
-	local label=$1 t=$2 s=$3 tl=$4 msg tput rate line p99
-	shift 4
-	tput=$(field recv_per_sub_per_s "$tl")
-	msg="$label things=$t subs=$s: $(kfmt "${tput:-0}") msg/s per subscriber"
-	msg+=" (server $(field server_cpu_pct "$tl")% CPU)$(notes "$tl" 0)"
-	if [ -n "${REF:-}" ]; then
-		msg+=" = $(ratio "$tput" "${REF_TPUT[$t,$s]}")x Mosquitto"
-	else
-		REF_TPUT[$t,$s]=$tput
-	fi
-	for line in "$@"; do
-		rate=$(field rate "$line") p99=$(field p99_us "$line")
-		msg+="; at $rate/s offered: p50 $(field p50_us "$line") us p99 $p99 us$(notes "$line" "$rate")"
-		if [ -n "${REF:-}" ]; then
-			msg+=" = $(ratio "$p99" "${REF_P99[$t,$s,$rate]}")x"
-		else
-			REF_P99[$t,$s,$rate]=$p99
-		fi
-	done
-	echo "$msg"
-}
-
 rates_for() { if [ "$1" -ge 10 ]; then echo "$RATES_10"; else echo "$RATES_1"; fi; }
 
-mosquitto_case() { # THINGS SUBS
-	local t=$1 s=$2 tl lat=() r
-	run_as tput
-	mosq_run false -n "$t" -s "$s" -c "$IN_FLIGHT"
-	tl=$LINE
-	run_as lat
-	for r in $(rates_for "$s"); do
-		mosq_run true -N -n "$t" -s "$s" -r "$r"
-		lat+=("$LINE")
+# ---- One case, every system. On this shared 2-CPU machine one latency run's
+# p99 is set by one or two scheduling hiccups and varies 5-10x between runs of
+# the same system, so the latency runs come in LAT_ROUNDS rounds: in each
+# round, for each rate, every system runs once, in turn (Mosquitto, then
+# brink's TCP path, then brink's MQTT path), so adjacent runs meet about the
+# same conditions. The report takes the median over rounds of p50 and of p99,
+# and counts the rounds in which brink's p99 was <= Mosquitto's. Throughput is
+# stable: one run per system, also in turn.
+SYSTEMS=()       # the systems of each case, in the order they run
+declare -A LABEL # SYSTEM -> its label in the report
+declare -A TPUT  # SYSTEM -> its throughput run's line, this case
+declare -A LAT   # SYSTEM,RATE,ROUND -> its latency run's line, this case
+declare -A TPUT_MET P99_MET P99_PAIRS CASES # SYSTEM -> summary counts
+LABEL[mosquitto]="mosquitto "
+
+# sys_run SYSTEM THINGS SUBS tput|RATE: one run of SYSTEM, freshly started;
+# its fwd_bench line in LINE.
+sys_run() {
+	local sys=$1 t=$2 s=$3 nodelay=true args=(-N -r "$4")
+	if [ "$4" = tput ]; then
+		nodelay=false args=(-c "$IN_FLIGHT")
+		run_as tput
+	else
+		run_as lat
+	fi
+	case $sys in
+	mosquitto) mosq_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
+	standin) tcp_run standin_up standin_down "$t" "$s" "${args[@]}" ;;
+	*) brink_run "$sys" "$t" "$s" "${args[@]}" ;;
+	esac
+}
+
+run_case() { # THINGS SUBS
+	local t=$1 s=$2 sys r round
+	TPUT=() LAT=()
+	for sys in "${SYSTEMS[@]}"; do
+		sys_run "$sys" "$t" "$s" tput
+		TPUT[$sys]=$LINE
 	done
-	case_line "mosquitto" "$t" "$s" "$tl" "${lat[@]}"
+	for round in $(seq "$LAT_ROUNDS"); do
+		for r in $(rates_for "$s"); do
+			for sys in "${SYSTEMS[@]}"; do
+				sys_run "$sys" "$t" "$s" "$r"
+				LAT[$sys,$r,$round]=$LINE
+			done
+		done
+	done
+	for sys in "${SYSTEMS[@]}"; do
+		case_line "$sys" "$t" "$s"
+	done
+}
+
+# rounds SYSTEM RATE FIELD: FIELD of SYSTEM's run at RATE, round by round, "-"
+# for a run that gave no figure.
+rounds() {
+	local round v out=()
+	for round in $(seq "$LAT_ROUNDS"); do
+		v=$(field "$3" "${LAT[$1,$2,$round]}")
+		out+=("${v:--}")
+	done
+	echo "${out[*]}"
+}
+# median ROUNDS: the median of the figures in a "rounds" list, or "-".
+median() {
+	tr ' ' '\n' <<<"$1" | grep -v '^-$' | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
+			else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# rounds_le A B: in how many rounds A <= B (two "rounds" lists).
+rounds_le() {
+	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) k += x[i] != "-" && y[i] != "-" && x[i] + 0 <= y[i] + 0
+		print k + 0 }'
+}
+# le A B: A <= B, both figures ("" or "-": no figure).
+le() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a != "-" && b != "-" && a != "" && b != "" && a + 0 <= b + 0) }'; }
+
+# case_line SYSTEM THINGS SUBS: SYSTEM's line for the case, with the ratios to
+# Mosquitto's figures; then its p99 in each round.
+case_line() {
+	local sys=$1 t=$2 s=$3 tl=${TPUT[$1]} msg tput ref r round lines p99s ref99s m50 m99 ref99 detail
+	tput=$(field recv_per_sub_per_s "$tl")
+	msg="${LABEL[$sys]} things=$t subs=$s: $(kfmt "${tput:-0}") msg/s per subscriber"
+	msg+=" (server $(field server_cpu_pct "$tl")% CPU)$(notes "$tl" 0)"
+	if [ "$sys" != mosquitto ]; then
+		ref=$(field recv_per_sub_per_s "${TPUT[mosquitto]}")
+		msg+=" = $(ratio "$tput" "$ref")x Mosquitto"
+		CASES[$sys]=$((${CASES[$sys]:-0} + 1))
+		if le "$ref" "$tput"; then TPUT_MET[$sys]=$((${TPUT_MET[$sys]:-0} + 1)); fi
+	fi
+	detail="    p99 by round (us):"
+	for r in $(rates_for "$s"); do
+		lines=()
+		for round in $(seq "$LAT_ROUNDS"); do lines+=("${LAT[$sys,$r,$round]}"); done
+		p99s=$(rounds "$sys" "$r" p99_us)
+		m50=$(median "$(rounds "$sys" "$r" p50_us)") m99=$(median "$p99s")
+		msg+="; at $r/s offered: p50 $m50 us p99 $m99 us"
+		if [ "$sys" != mosquitto ]; then
+			ref99s=$(rounds mosquitto "$r" p99_us)
+			ref99=$(median "$ref99s")
+			msg+=" = p50 $(ratio "$m50" "$(median "$(rounds mosquitto "$r" p50_us)")")x p99 $(ratio "$m99" "$ref99")x,"
+			msg+=" p99 <= Mosquitto's in $(rounds_le "$p99s" "$ref99s") of $LAT_ROUNDS rounds"
+			P99_PAIRS[$sys]=$((${P99_PAIRS[$sys]:-0} + 1))
+			if le "$m99" "$ref99"; then P99_MET[$sys]=$((${P99_MET[$sys]:-0} + 1)); fi
+		fi
+		msg+=$(round_notes "$r" "${lines[@]}")
+		detail+=" at $r/s: $p99s;"
+	done
+	echo "$msg"
+	echo "${detail%;}"
+}
+
+# summary: per path, in how many cases and (case, rate) pairs it met the budget.
+summary() {
+	local sys
+	for sys in "${SYSTEMS[@]}"; do
+		[ "$sys" != mosquitto ] || continue
+		echo "${LABEL[$sys]}: throughput >= 1.00x Mosquitto's in ${TPUT_MET[$sys]:-0} of ${CASES[$sys]:-0} cases;" \
+			"median p99 <= Mosquitto's in ${P99_MET[$sys]:-0} of ${P99_PAIRS[$sys]:-0} (case, rate) pairs"
+	done
 }
 
 # ---- A system speaking brink-tcp (see fwd_bench.c): UP THINGS SUBS starts it
@@ -216,44 +326,42 @@ tcp_run() { # UP DOWN THINGS SUBS FWD_ARGS...: LINE
 	run_fwd brink-tcp -p "$INGEST_PORT" -q "$SUB_PORT" -k "$SUB_LINE" -n "$t" -s "$s" "${opts[@]}" "$@"
 	"$down"
 }
-tcp_case() { # LABEL UP DOWN THINGS SUBS
-	local label=$1 up=$2 down=$3 t=$4 s=$5 tl lat=() r
-	run_as tput
-	tcp_run "$up" "$down" "$t" "$s" -c "$IN_FLIGHT"
-	tl=$LINE
-	run_as lat
-	for r in $(rates_for "$s"); do
-		tcp_run "$up" "$down" "$t" "$s" -N -r "$r"
-		lat+=("$LINE")
-	done
-	REF=1 case_line "$label" "$t" "$s" "$tl" "${lat[@]}"
-}
-
 # ==== THE BRINK SIDE ========================================================
-# brink_case THINGS SUBS runs the same cases through brink and prints the
-# ratios to Mosquitto's. It needs BRINK_FWD: a command that, called as
-# "BRINK_FWD up DIR THINGS SUBS", starts brinkd (under $SUT_PREFIX, as the
-# broker is: CPU 0, priority), a tenant, THINGS things and a forward service
-# that SUBS clients can read, and writes DIR/sut.env as described above
-# tcp_run; "BRINK_FWD down DIR" stops all of it. brink's MQTT path belongs
-# here too: the same cases in mosquitto mode against brink's MQTT port.
+# brink_systems adds brink's paths to SYSTEMS, and brink_run SYSTEM THINGS SUBS
+# FWD_ARGS... runs one of them once; run_case puts them beside Mosquitto and
+# case_line prints the ratios to Mosquitto's. It needs BRINK_FWD: a command
+# that, called as "BRINK_FWD up DIR THINGS SUBS", starts brinkd (under
+# $SUT_PREFIX, as the broker is: CPU 0, priority), a tenant, THINGS things and
+# a forward service that SUBS clients can read, and writes DIR/sut.env as
+# described above tcp_run; "BRINK_FWD down DIR" stops all of it. brink's MQTT
+# path belongs here too: the same cases in mosquitto mode against brink's MQTT
+# port.
 brink_up() { "$BRINK_FWD" up "$TMP" "$1" "$2"; }
 brink_mqtt_up() { MQTT=1 "$BRINK_FWD" up "$TMP" "$1" "$2"; }
 brink_down() { "$BRINK_FWD" down "$TMP"; }
-brink_case() { # THINGS SUBS
+brink_systems() {
 	if [ -z "${BRINK_FWD:-}" ]; then
 		return 0
 	fi
-	tcp_case "brink    " brink_up brink_down "$1" "$2"
-	[ "${BRINK_MQTT:-1}" = 1 ] && mqtt_case "brink-mqtt" brink_mqtt_up brink_down "$1" "$2"
-	return 0
+	SYSTEMS+=(brink) LABEL[brink]="brink     "
+	if [ "${BRINK_MQTT:-1}" = 1 ]; then
+		SYSTEMS+=(brink-mqtt) LABEL[brink-mqtt]="brink-mqtt"
+	fi
+}
+brink_run() { # SYSTEM THINGS SUBS FWD_ARGS...: LINE
+	local sys=$1
+	shift
+	case $sys in
+	brink) tcp_run brink_up brink_down "$@" ;;
+	brink-mqtt) mqtt_run brink_mqtt_up brink_down "$@" ;;
+	esac
 }
 
 # ---- brink's MQTT path, in mosquitto mode: things publish to brinkd's own
 # broker as themselves, brinkd takes the readings through the router and the
 # forward worker and publishes them on the service's topic, which the
 # subscribers read from the same broker: two trips through Mosquitto.
-mqtt_run() { # UP DOWN THINGS SUBS NODELAY FWD_ARGS...: LINE
+mqtt_run() { # UP DOWN THINGS SUBS FWD_ARGS...: LINE
 	local up=$1 down=$2 t=$3 s=$4 opts=() p
 	shift 4
 	rm -f "$TMP/sut.env"
@@ -264,18 +372,6 @@ mqtt_run() { # UP DOWN THINGS SUBS NODELAY FWD_ARGS...: LINE
 	for p in $SUT_PIDS; do opts+=(-B "$p"); done
 	run_fwd mosquitto -p "$MQTT_PORT" -K "$MQTT_AUTH" -k "$MQTT_SUB" -n "$t" -s "$s" "${opts[@]}" "$@"
 	"$down"
-}
-mqtt_case() { # LABEL UP DOWN THINGS SUBS
-	local label=$1 up=$2 down=$3 t=$4 s=$5 tl lat=() r
-	run_as tput
-	mqtt_run "$up" "$down" "$t" "$s" -c "$IN_FLIGHT"
-	tl=$LINE
-	run_as lat
-	for r in $(rates_for "$s"); do
-		mqtt_run "$up" "$down" "$t" "$s" -N -r "$r"
-		lat+=("$LINE")
-	done
-	REF=1 case_line "$label" "$t" "$s" "$tl" "${lat[@]}"
 }
 # ============================================================================
 
@@ -378,20 +474,23 @@ check_generator() {
 echo "forwarding: $(nproc) CPUs, ${SUT_RUN[*]:-unpinned} (system) / ${GEN_RUN[*]:-unpinned} (load)$([ "${LAT_RT:-0}" = 1 ] && echo ", latency runs real-time")," \
 	"$([ -n "${FWD_IN_NETNS:-}" ] && echo "own netns, lo MTU 1500" || echo "host loopback")," \
 	"runs of ${WARM}s warm-up + ${DUR}s measured, $(mosquitto -h 2>/dev/null | awk 'NR==1{print $1, $3}')"
-echo "payload 80 B JSON, QoS 0; throughput: <= $IN_FLIGHT readings in flight, Nagle on;" \
-	"latency: fixed offered rate, TCP_NODELAY on"
+echo "payload 80 B JSON, QoS 0; throughput: one run per system, <= $IN_FLIGHT readings in flight, Nagle on;" \
+	"latency: fixed offered rate, TCP_NODELAY on, p50 and p99 are the median of $LAT_ROUNDS rounds" \
+	"(each round runs the systems in turn)"
 [ -n "${BRINK_FWD:-}" ] || echo "brink side: not available yet (BRINK_FWD unset); Mosquitto reference only"
 if [ "$CHECK_GEN" = 1 ]; then
 	check_generator
 	exit 0
 fi
+SYSTEMS=(mosquitto)
+brink_systems
+if [ "$SELF_TEST" = 1 ]; then
+	SYSTEMS+=(standin) LABEL[standin]="self-test stand-in (python3 relay, not brink)"
+fi
 for t in $THINGS; do
 	for s in $SUBS; do
-		mosquitto_case "$t" "$s"
-		brink_case "$t" "$s"
-		if [ "$SELF_TEST" = 1 ]; then
-			tcp_case "self-test stand-in (python3 relay, not brink)" standin_up standin_down "$t" "$s"
-		fi
+		run_case "$t" "$s"
 	done
 done
 echo "budget (DESIGN.md): brink's msg/s >= 1.00x and p99 <= 1.00x Mosquitto's, case by case"
+summary
