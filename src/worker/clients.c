@@ -66,8 +66,8 @@ static ssize_t write_some(int fd, const char *data, size_t len)
 /* Keeps what the socket did not take, or drops it past the bound. The
  * buffer is taken whole when a client first falls behind (its pages cost
  * only once written) and given back when it caught up. */
-static int keep(struct worker_clients *wc, struct worker_client *c, const char *data, size_t len,
-		unsigned count)
+static void keep(struct worker_clients *wc, struct worker_client *c, const char *data, size_t len,
+		 unsigned count)
 {
 	if (!c->pending)
 		c->pending = malloc(WORKER_CLIENT_QUEUE_MAX);
@@ -77,23 +77,22 @@ static int keep(struct worker_clients *wc, struct worker_client *c, const char *
 				 (unsigned long long)c->id);
 		c->dropping = true;
 		wc->dropped += count;
-		return 0;
+		return;
 	}
 	memcpy(c->pending + c->plen, data, len);
 	c->plen += len;
-	return 0;
 }
 
 /* Returns -1 when the client is gone (the caller drops it). */
 static int client_write(struct worker_clients *wc, struct worker_client *c, const char *data,
 			size_t len, unsigned count)
 {
-	if (c->plen) /* behind: in order, after what waits */
-		return keep(wc, c, data, len, count);
-	ssize_t n = write_some(c->fd, data, len);
+	ssize_t n = c->plen ? 0 : write_some(c->fd, data, len); /* behind: after what waits */
 	if (n < 0)
 		return -1;
-	return (size_t)n == len ? 0 : keep(wc, c, data + n, len - (size_t)n, count);
+	if ((size_t)n < len)
+		keep(wc, c, data + n, len - (size_t)n, count);
+	return 0;
 }
 
 void worker_clients_send(struct worker_clients *wc, const char *lines, size_t len,
@@ -134,10 +133,4 @@ void worker_clients_flush(struct worker_clients *wc, int fd)
 	} else {
 		memmove(c->pending, c->pending + n, c->plen);
 	}
-}
-
-void worker_clients_close_all(struct worker_clients *wc)
-{
-	while (wc->n)
-		drop_client(wc, &wc->c[0]);
 }

@@ -47,6 +47,5 @@ void worker_clients_send(struct worker_clients *wc, const char *lines, size_t le
 size_t worker_clients_pollfds(const struct worker_clients *wc, struct pollfd *out, size_t cap);
 /* The socket fd can take more: writes what waits for its client. */
 void worker_clients_flush(struct worker_clients *wc, int fd);
-void worker_clients_close_all(struct worker_clients *wc);
 
 #endif
