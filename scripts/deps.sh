@@ -22,6 +22,8 @@ docker.io docker-registry busybox-static"
 # and python3-paho-mqtt: the MQTT end-to-end tests
 # the console's browser tests (tests/web, playwright-core drives Debian's chromium)
 PKGS="$PKGS chromium"
+# strace: an e2e test counts a worker's sends to brinkd (tests/e2e/t_stream_handover.sh)
+PKGS="$PKGS strace"
 # Node.js for tests/web (graphql-js conformance, the console): Debian's only where none is installed
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 

@@ -28,8 +28,13 @@
  *                             which the worker writes the service's lines
  *   CLIENT_GONE brinkd → worker  u64 client id: the client left; the worker
  *                             closes its descriptor
- *   CLIENT_DROPS worker → brinkd  u64 lines its clients lost (too slow to
- *                             read them) since its last CLIENT_DROPS
+ *   TAP      brinkd → worker  u64 1 or 0: whether brinkd wants the RESULTS
+ *                             (it serves SSE, WebSocket, MQTT or stream
+ *                             clients of its own from them); 1 until told
+ *   OUTPUT   worker → brinkd  u64 lines, u64 lost: the result lines the
+ *                             service produced and the lines its clients
+ *                             lost (too slow to read them) since its last
+ *                             OUTPUT, at most every 100 ms
  *
  * RECORDS and RESULTS carry u32 count, then count records of
  *   u64 seq, u64 time_ns, u32 length, length bytes
@@ -64,7 +69,8 @@ enum brink_wire_type {
 	BRINK_WIRE_STATS = 8,
 	BRINK_WIRE_CLIENT = 9,
 	BRINK_WIRE_CLIENT_GONE = 10,
-	BRINK_WIRE_CLIENT_DROPS = 11,
+	BRINK_WIRE_TAP = 11,
+	BRINK_WIRE_OUTPUT = 12,
 	BRINK_WIRE_TYPE_COUNT /* one past the last type */
 };
 
@@ -170,10 +176,15 @@ size_t brink_wire_encode_cpu(void *buf, size_t cap, enum brink_wire_type type,
 size_t brink_wire_encode_model(void *buf, size_t cap, int ok, const char *text, size_t len);
 size_t brink_wire_encode_stats(void *buf, size_t cap, const struct brink_wire_stats *s);
 
-/* CLIENT and CLIENT_GONE: a client's id (the descriptor travels beside the
- * frame, not in it); CLIENT_DROPS: a count of lines. */
-size_t brink_wire_encode_client(void *buf, size_t cap, enum brink_wire_type type, uint64_t id);
-enum brink_wire_status brink_wire_client_decode(const struct brink_wire_frame *f, uint64_t *id);
+/* The frames of one u64: CLIENT and CLIENT_GONE (a client's id; the
+ * descriptor travels beside the frame, not in it) and TAP (1 or 0). */
+size_t brink_wire_encode_u64(void *buf, size_t cap, enum brink_wire_type type, uint64_t v);
+enum brink_wire_status brink_wire_u64_decode(const struct brink_wire_frame *f, uint64_t *v);
+
+/* OUTPUT: result lines produced, and lines the clients lost. */
+size_t brink_wire_encode_output(void *buf, size_t cap, uint64_t lines, uint64_t lost);
+enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f, uint64_t *lines,
+						uint64_t *lost);
 
 /* Builds a RECORDS or RESULTS frame in a caller's buffer, record by record. */
 struct brink_wire_batch {

@@ -42,8 +42,10 @@ static long fixed_size(unsigned type)
 	case BRINK_WIRE_CPU_ACK:
 	case BRINK_WIRE_CLIENT:
 	case BRINK_WIRE_CLIENT_GONE:
-	case BRINK_WIRE_CLIENT_DROPS:
+	case BRINK_WIRE_TAP:
 		return 8;
+	case BRINK_WIRE_OUTPUT:
+		return 16;
 	case BRINK_WIRE_STOP:
 		return 0;
 	case BRINK_WIRE_STATS:
@@ -159,17 +161,26 @@ enum brink_wire_status brink_wire_stats_decode(const struct brink_wire_frame *f,
 	return BRINK_WIRE_OK;
 }
 
-static int is_client(unsigned type)
+static int is_u64(unsigned type)
 {
-	return type == BRINK_WIRE_CLIENT || type == BRINK_WIRE_CLIENT_GONE ||
-	       type == BRINK_WIRE_CLIENT_DROPS;
+	return type == BRINK_WIRE_CLIENT || type == BRINK_WIRE_CLIENT_GONE || type == BRINK_WIRE_TAP;
 }
 
-enum brink_wire_status brink_wire_client_decode(const struct brink_wire_frame *f, uint64_t *id)
+enum brink_wire_status brink_wire_u64_decode(const struct brink_wire_frame *f, uint64_t *v)
 {
-	if (!is_client(f->type) || f->length != 8)
+	if (!is_u64(f->type) || f->length != 8)
 		return BRINK_WIRE_BAD_PAYLOAD;
-	*id = get64(f->payload);
+	*v = get64(f->payload);
+	return BRINK_WIRE_OK;
+}
+
+enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f, uint64_t *lines,
+						uint64_t *lost)
+{
+	if (f->type != BRINK_WIRE_OUTPUT || f->length != 16)
+		return BRINK_WIRE_BAD_PAYLOAD;
+	*lines = get64(f->payload);
+	*lost = get64(f->payload + 8);
 	return BRINK_WIRE_OK;
 }
 
@@ -273,13 +284,21 @@ size_t brink_wire_encode_stats(void *buf, size_t cap, const struct brink_wire_st
 	return brink_wire_encode(buf, cap, BRINK_WIRE_STATS, p, sizeof(p));
 }
 
-size_t brink_wire_encode_client(void *buf, size_t cap, enum brink_wire_type type, uint64_t id)
+size_t brink_wire_encode_u64(void *buf, size_t cap, enum brink_wire_type type, uint64_t v)
 {
 	uint8_t p[8];
-	if (!is_client(type))
+	if (!is_u64(type))
 		return 0;
-	put64(p, id);
+	put64(p, v);
 	return brink_wire_encode(buf, cap, type, p, sizeof(p));
+}
+
+size_t brink_wire_encode_output(void *buf, size_t cap, uint64_t lines, uint64_t lost)
+{
+	uint8_t p[16];
+	put64(p, lines);
+	put64(p + 8, lost);
+	return brink_wire_encode(buf, cap, BRINK_WIRE_OUTPUT, p, sizeof(p));
 }
 
 enum brink_wire_status brink_wire_batch_begin(struct brink_wire_batch *b, void *buf, size_t cap,
@@ -325,7 +344,7 @@ const char *brink_wire_type_name(unsigned type)
 {
 	static const char *const names[] = {"?", "READY", "CPU", "CPU_ACK", "STOP", "RECORDS",
 					    "RESULTS", "MODEL", "STATS", "CLIENT", "CLIENT_GONE",
-					    "CLIENT_DROPS"};
+					    "TAP",     "OUTPUT"};
 	return type < BRINK_WIRE_TYPE_COUNT ? names[type] : "?";
 }
 

@@ -76,6 +76,7 @@ static void set_watch(struct brink_mqtt_ingest *m, const char *tenant, bool on)
 		HASH_DEL(m->watched, w);
 		free(w);
 	}
+	router__retap_all(m->r);
 }
 
 void mqtt__watches_free(struct brink_mqtt_ingest *m)
@@ -177,6 +178,7 @@ static void channel_close(struct mqtt_channel *c)
 			*p = c->next;
 			break;
 		}
+	router__retap_all(c->m->r);
 	uv_close((uv_handle_t *)&c->pipe, channel_on_closed);
 }
 
@@ -270,6 +272,7 @@ static struct mqtt_channel *channel_new(struct brink_mqtt_ingest *m)
 	c->pipe.data = c;
 	c->next = m->channels;
 	m->channels = c;
+	router__retap_all(m->r); /* from now on the plugin says who reads */
 	return c;
 }
 

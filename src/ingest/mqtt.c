@@ -109,9 +109,11 @@ static void drop_socket(struct brink_mqtt_ingest *m)
 static void connection_lost(struct brink_mqtt_ingest *m)
 {
 	drop_socket(m);
-	if (m->connected)
+	if (m->connected) {
 		log_warn("mqtt: lost the broker; reconnecting");
-	m->connected = false;
+		m->connected = false;
+		router__retap_all(m->r);
+	}
 	atomic_store(&m->r->stats.mqtt_connected, 0);
 	if (m->stopping)
 		return;
@@ -308,6 +310,7 @@ static int on_connack(struct brink_mqtt_ingest *m, const struct brink_mqtt_packe
 		return -1;
 	}
 	m->connected = true;
+	router__retap_all(m->r);
 	m->backoff_ms = 0;
 	atomic_store(&m->r->stats.mqtt_connected, 1);
 	log_info("mqtt: connected to the broker at %s:%d", broker_host(&m->r->cfg),
@@ -512,10 +515,16 @@ static void on_timer(uv_timer_t *t)
 	uv_timer_start(&m->timer, on_timer, 1000, 0);
 }
 
+bool router__mqtt_wants(const struct route *rt)
+{
+	struct brink_mqtt_ingest *m = rt->r->mqtt;
+	return m && m->connected && rt->mqtt_topic && mqtt__watched(m, rt->mqtt_tenant);
+}
+
 void router__mqtt_send(struct route *rt, const char *lines, size_t len)
 {
 	struct brink_mqtt_ingest *m = rt->r->mqtt;
-	if (!m || !m->connected || !rt->mqtt_topic || !mqtt__watched(m, rt->mqtt_tenant))
+	if (!router__mqtt_wants(rt))
 		return; /* nobody reads it over MQTT: the stream path pays nothing */
 	uint64_t sent = 0, dropped = 0;
 	size_t tlen = strlen(rt->mqtt_topic);

@@ -29,6 +29,8 @@ struct route {
 	int open_handles;
 	struct stream_client *clients;
 	unsigned handed;      /* stream clients whose socket the unit writes to */
+	unsigned served;      /* authenticated stream clients brinkd writes to itself */
+	bool tapped;          /* the unit sends its RESULTS (see router__route_retap) */
 	uint64_t client_seq;  /* the last id given to a handed client */
 	struct brink_stream_sub *subs;
 	struct brink_wire_batch batch; /* RECORDS being filled, sent at the end of a loop turn */
@@ -137,12 +139,20 @@ int brink_ingest_mqtt_start(struct brink_router *r, struct brink_error **err);
 void brink_ingest_mqtt_stop(struct brink_router *r);
 void router__mqtt_route_added(struct brink_router *r, struct route *rt);
 void router__mqtt_send(struct route *rt, const char *lines, size_t len);
+/* Whether the route's lines would be published now (someone reads them). */
+bool router__mqtt_wants(const struct route *rt);
 
 /* router.c: frames to the route's unit outside the batches. route_send
  * sends a frame behind any still waiting, or queues it (false: the unit is
  * gone); route_send_fd sends one with descriptor fd as SCM_RIGHTS, now or
  * not at all (-1: the channel is full or gone). */
 bool router__route_send(struct route *rt, const uint8_t *frame, size_t len);
+/* Tells the unit whether brinkd wants its RESULTS (a TAP frame when that
+ * changed): only while brinkd itself has someone to give them to, an HTTP
+ * stream, an MQTT reader or a stream client it serves. retap_all does it
+ * for every route (when MQTT's readers changed). */
+void router__route_retap(struct route *rt);
+void router__retap_all(struct brink_router *r);
 int router__route_send_fd(struct route *rt, const uint8_t *frame, size_t len, int fd);
 
 /* Closes a handle that belongs to rt (counted in open_handles); a removed

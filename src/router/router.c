@@ -143,6 +143,22 @@ int router__route_send_fd(struct route *rt, const uint8_t *frame, size_t len, in
 	return 0;
 }
 
+void router__route_retap(struct route *rt)
+{
+	bool want = rt->subs || rt->served || router__mqtt_wants(rt);
+	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
+	if (want == rt->tapped || rt->removed)
+		return;
+	rt->tapped = want;
+	router__route_send(rt, frame, brink_wire_encode_u64(frame, sizeof(frame), BRINK_WIRE_TAP, want));
+}
+
+void router__retap_all(struct brink_router *r)
+{
+	for (struct route *rt = r->routes; rt; rt = rt->hh.next)
+		router__route_retap(rt);
+}
+
 /* Sends the route's batch, behind any frames still waiting. */
 static void route_flush(struct brink_router *r, struct route *rt)
 {
@@ -240,11 +256,10 @@ static void deliver(struct route *rt, struct brink_wire_record_iter *it)
 	router__stream_send(rt, lines, len, count);
 	router__subs_send(rt, lines, len);
 	router__mqtt_send(rt, lines, len);
-	atomic_fetch_add(&rt->r->stats.delivered_lines, count);
 }
 
 /* RESULTS from the unit: their lines go to the service's clients brinkd
- * serves; CLIENT_DROPS: the lines the unit's own clients lost. */
+ * serves; OUTPUT: the lines it produced and its own clients lost. */
 static void on_results(uv_poll_t *h, int status, int events)
 {
 	struct route *rt = h->data;
@@ -264,12 +279,14 @@ static void on_results(uv_poll_t *h, int status, int events)
 		}
 		struct brink_wire_frame f;
 		struct brink_wire_record_iter it;
-		uint64_t lost;
+		uint64_t lines, lost;
 		if (brink_wire_parse_msg(in, (size_t)n, &f) != BRINK_WIRE_OK)
 			continue;
-		if (f.type == BRINK_WIRE_CLIENT_DROPS && brink_wire_client_decode(&f, &lost) == BRINK_WIRE_OK)
+		if (f.type == BRINK_WIRE_OUTPUT &&
+		    brink_wire_output_decode(&f, &lines, &lost) == BRINK_WIRE_OK) {
+			atomic_fetch_add(&rt->r->stats.delivered_lines, lines);
 			atomic_fetch_add(&rt->r->stats.stream_dropped, lost);
-		else if (f.type == BRINK_WIRE_RESULTS && brink_wire_records_begin(&f, &it) == BRINK_WIRE_OK)
+		} else if (f.type == BRINK_WIRE_RESULTS && brink_wire_records_begin(&f, &it) == BRINK_WIRE_OK)
 			deliver(rt, &it);
 	}
 }
@@ -299,6 +316,8 @@ static void route_add(struct brink_router *r, struct router_cmd *c)
 		log_warn("service %016llx: cannot serve its stream port", (unsigned long long)rt->id);
 	router__mqtt_route_added(r, rt);
 	HASH_ADD(hh, r->routes, id, sizeof(uint64_t), rt);
+	rt->tapped = true; /* as the unit starts */
+	router__route_retap(rt);
 }
 
 static void route_remove(struct brink_router *r, uint64_t id)

@@ -49,7 +49,7 @@ static void on_client_closed(uv_handle_t *h)
 static void take_back(struct stream_client *c)
 {
 	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
-	size_t n = brink_wire_encode_client(frame, sizeof(frame), BRINK_WIRE_CLIENT_GONE, c->id);
+	size_t n = brink_wire_encode_u64(frame, sizeof(frame), BRINK_WIRE_CLIENT_GONE, c->id);
 	if (!c->rt->removed) /* else the unit is being stopped */
 		router__route_send(c->rt, frame, n);
 	c->handed = false;
@@ -63,6 +63,8 @@ static void client_close(struct stream_client *c)
 	c->closing = true;
 	if (c->handed)
 		take_back(c);
+	else if (c->authed && c->rt->served-- == 1)
+		router__route_retap(c->rt);
 	if (c->prev)
 		c->prev->next = c->next;
 	else if (c->rt->clients == c)
@@ -129,7 +131,7 @@ static void hand_over(struct stream_client *c)
 	uv_os_fd_t fd;
 	if (rt->handed == BRINK_WIRE_MAX_CLIENTS || uv_fileno((uv_handle_t *)&c->tcp, &fd) < 0)
 		return;
-	size_t n = brink_wire_encode_client(frame, sizeof(frame), BRINK_WIRE_CLIENT, rt->client_seq + 1);
+	size_t n = brink_wire_encode_u64(frame, sizeof(frame), BRINK_WIRE_CLIENT, rt->client_seq + 1);
 	if (router__route_send_fd(rt, frame, n, fd) < 0)
 		return;
 	c->id = ++rt->client_seq;
@@ -153,6 +155,8 @@ static void check_key(struct stream_client *c)
 	}
 	c->authed = true;
 	hand_over(c);
+	if (!c->handed && c->rt->served++ == 0)
+		router__route_retap(c->rt);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)

@@ -71,6 +71,7 @@ void router__sub_attach(struct brink_router *r, struct brink_stream_sub *sub)
 	}
 	sub->next = rt->subs;
 	rt->subs = sub;
+	router__route_retap(rt);
 }
 
 void router__sub_detach(struct brink_router *r, struct brink_stream_sub *sub)
@@ -81,6 +82,7 @@ void router__sub_detach(struct brink_router *r, struct brink_stream_sub *sub)
 		if (*p == sub) {
 			*p = sub->next;
 			router__sub_unref(sub);
+			router__route_retap(rt);
 			return;
 		}
 	}

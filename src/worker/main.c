@@ -17,7 +17,9 @@
  * The data channel also brings the service's stream-port clients (CLIENT
  * frames with the socket as SCM_RIGHTS, src/worker/clients.h): the worker
  * writes each batch's lines to them before it sends the RESULTS to brinkd,
- * which still serves HTTP streams and MQTT from those.
+ * which still serves HTTP streams and MQTT from those, and sends them only
+ * while brinkd says it wants them (TAP). Either way it reports how many
+ * lines it produced and its clients lost (OUTPUT).
  *
  * Kind analyze: the model (a sealed memfd) is loaded once the seccomp filter
  * is, before READY, then RECORDS become result lines (src/worker/analyze.h)
@@ -74,6 +76,9 @@ struct worker {
 	size_t model_len;        /* bytes of the model it was given */
 	bool stats_dirty;        /* a counter brinkd keeps changed (see send_stats) */
 	uint64_t stats_due_ms;   /* when the next STATS frame may go */
+	bool tapped;             /* brinkd wants the RESULTS (TAP; until told otherwise) */
+	uint64_t lines_out;      /* result lines produced */
+	uint64_t lines_sent;     /* ... of which brinkd has heard (OUTPUT) */
 	uint64_t drops_sent;     /* the clients' lost lines brinkd has heard of */
 	uint64_t unit;
 	struct brink_wire_cpu cpu; /* the last CPU assignment (period 0: none yet) */
@@ -144,8 +149,6 @@ static void send_joined(struct worker *w)
 {
 	if (w->joined_len)
 		worker_clients_send(&w->clients, w->joined, w->joined_len, w->joined_count);
-	if (w->clients.dropped != w->drops_sent)
-		w->stats_dirty = true;
 	w->joined_len = 0;
 	w->joined_count = 0;
 }
@@ -163,12 +166,16 @@ static void join_line(struct worker *w, size_t len)
 	w->joined_count++;
 }
 
-/* Adds one line to the RESULTS batch, sending the batch first when full
- * (the clients' lines first: they should not wait behind brinkd). */
+/* Adds one line to the RESULTS batch when brinkd wants them, sending the
+ * batch first when full (the clients' lines first: they should not wait
+ * behind brinkd). */
 static int add_result(struct worker *w, struct brink_wire_batch *b,
 		      const struct brink_wire_record *r, size_t len)
 {
-	if (brink_wire_batch_add(b, r->seq, r->time_ns, w->line, (uint32_t)len) == BRINK_WIRE_OK)
+	w->lines_out++;
+	w->stats_dirty = true;
+	if (!w->tapped ||
+	    brink_wire_batch_add(b, r->seq, r->time_ns, w->line, (uint32_t)len) == BRINK_WIRE_OK)
 		return 0;
 	send_joined(w);
 	if (send_data(w, b) < 0)
@@ -197,20 +204,21 @@ static int send_analyze_stats(struct worker *w)
 	return send_frame(w, out, brink_wire_encode_stats(out, sizeof(out), &st));
 }
 
-/* The lines the stream clients lost since the last report (the router counts them). */
-static int send_client_drops(struct worker *w)
+/* The lines produced and the lines the stream clients lost since the last
+ * report: brinkd's counts, whether or not it takes the RESULTS. */
+static int send_output(struct worker *w)
 {
-	uint8_t out[BRINK_WIRE_HDR_SIZE + 8];
-	uint64_t lost = w->clients.dropped - w->drops_sent;
-	if (!lost)
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 16];
+	uint64_t lines = w->lines_out - w->lines_sent, lost = w->clients.dropped - w->drops_sent;
+	if (!lines && !lost)
 		return 0;
+	w->lines_sent = w->lines_out;
 	w->drops_sent = w->clients.dropped;
-	return send_on(w->data_fd, out,
-		       brink_wire_encode_client(out, sizeof(out), BRINK_WIRE_CLIENT_DROPS, lost));
+	return send_on(w->data_fd, out, brink_wire_encode_output(out, sizeof(out), lines, lost));
 }
 
-/* Sends the counters brinkd keeps (an analyze worker's STATS, the clients'
- * lost lines) if they changed and the last went STATS_MS ago. */
+/* Sends the counters brinkd keeps (an analyze worker's STATS, OUTPUT) if
+ * they changed and the last went STATS_MS ago. */
 static int send_stats(struct worker *w)
 {
 	uint64_t now = now_ms();
@@ -218,7 +226,7 @@ static int send_stats(struct worker *w)
 		return 0;
 	w->stats_dirty = false;
 	w->stats_due_ms = now + STATS_MS;
-	return send_analyze_stats(w) < 0 || send_client_drops(w) < 0 ? -1 : 0;
+	return send_analyze_stats(w) < 0 || send_output(w) < 0 ? -1 : 0;
 }
 
 /* The line a reading becomes: forward's copy, or analyze's result (0: none). */
@@ -268,7 +276,7 @@ static int on_records(struct worker *w, const struct brink_wire_frame *f)
 static int on_client(struct worker *w, const struct brink_wire_frame *f)
 {
 	uint64_t id;
-	if (brink_wire_client_decode(f, &id) != BRINK_WIRE_OK)
+	if (brink_wire_u64_decode(f, &id) != BRINK_WIRE_OK)
 		return EXIT_ERROR;
 	if (w->passed_fd < 0) {
 		log_warn("stream client %" PRIu64 " came without its socket", id);
@@ -279,10 +287,19 @@ static int on_client(struct worker *w, const struct brink_wire_frame *f)
 	return GO_ON;
 }
 
+static int on_tap(struct worker *w, const struct brink_wire_frame *f)
+{
+	uint64_t on;
+	if (brink_wire_u64_decode(f, &on) != BRINK_WIRE_OK)
+		return EXIT_ERROR;
+	w->tapped = on != 0;
+	return GO_ON;
+}
+
 static int on_client_gone(struct worker *w, const struct brink_wire_frame *f)
 {
 	uint64_t id;
-	if (brink_wire_client_decode(f, &id) != BRINK_WIRE_OK)
+	if (brink_wire_u64_decode(f, &id) != BRINK_WIRE_OK)
 		return EXIT_ERROR;
 	worker_clients_remove(&w->clients, id);
 	return GO_ON;
@@ -295,6 +312,7 @@ static const frame_handler handlers[BRINK_WIRE_TYPE_COUNT] = {
 	[BRINK_WIRE_RECORDS] = on_records,
 	[BRINK_WIRE_CLIENT] = on_client,
 	[BRINK_WIRE_CLIENT_GONE] = on_client_gone,
+	[BRINK_WIRE_TAP] = on_tap,
 };
 
 static int dispatch(struct worker *w, size_t len)
@@ -682,6 +700,7 @@ int main(int argc, char **argv)
 	w.forward = o.forward;
 	w.unit = o.unit;
 	w.passed_fd = -1;
+	w.tapped = true;
 	if (check_socket(w.fd) < 0 || (w.data_fd >= 0 && check_socket(w.data_fd) < 0))
 		return 1;
 	if (o.check_format)

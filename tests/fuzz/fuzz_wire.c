@@ -38,7 +38,7 @@ static size_t rebuild(const struct brink_wire_frame *f)
 {
 	struct brink_wire_cpu c;
 	struct brink_wire_ready r;
-	uint64_t id;
+	uint64_t id, lost;
 	switch (f->type) {
 	case BRINK_WIRE_READY:
 		check(brink_wire_ready_decode(f, &r) == BRINK_WIRE_OK);
@@ -53,9 +53,12 @@ static size_t rebuild(const struct brink_wire_frame *f)
 		return rebuild_batch(f);
 	case BRINK_WIRE_CLIENT:
 	case BRINK_WIRE_CLIENT_GONE:
-	case BRINK_WIRE_CLIENT_DROPS:
-		check(brink_wire_client_decode(f, &id) == BRINK_WIRE_OK);
-		return brink_wire_encode_client(out, sizeof(out), f->type, id);
+	case BRINK_WIRE_TAP:
+		check(brink_wire_u64_decode(f, &id) == BRINK_WIRE_OK);
+		return brink_wire_encode_u64(out, sizeof(out), f->type, id);
+	case BRINK_WIRE_OUTPUT:
+		check(brink_wire_output_decode(f, &id, &lost) == BRINK_WIRE_OK);
+		return brink_wire_encode_output(out, sizeof(out), id, lost);
 	default:
 		return brink_wire_encode(out, sizeof(out), f->type, f->payload, f->length);
 	}

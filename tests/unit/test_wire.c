@@ -218,20 +218,20 @@ static void test_client(void **state)
 	uint8_t buf[32], pl[9] = {0};
 	struct brink_wire_frame f;
 	uint64_t id = 0;
-	size_t n = brink_wire_encode_client(buf, sizeof(buf), BRINK_WIRE_CLIENT, 0x0102030405060708ull);
+	size_t n = brink_wire_encode_u64(buf, sizeof(buf), BRINK_WIRE_CLIENT, 0x0102030405060708ull);
 	assert_int_equal(n, BRINK_WIRE_HDR_SIZE + 8);
 	assert_int_equal(buf[BRINK_WIRE_HDR_SIZE], 0x08); /* little-endian */
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
-	assert_int_equal(brink_wire_client_decode(&f, &id), BRINK_WIRE_OK);
+	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_OK);
 	assert_true(id == 0x0102030405060708ull);
-	n = brink_wire_encode_client(buf, sizeof(buf), BRINK_WIRE_CLIENT_GONE, 7);
+	n = brink_wire_encode_u64(buf, sizeof(buf), BRINK_WIRE_CLIENT_GONE, 7);
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
 	assert_int_equal(f.type, BRINK_WIRE_CLIENT_GONE);
-	assert_int_equal(brink_wire_client_decode(&f, &id), BRINK_WIRE_OK);
+	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_OK);
 	assert_true(id == 7);
 	/* Only the two client types, only 8 bytes. */
-	assert_int_equal(brink_wire_encode_client(buf, sizeof(buf), BRINK_WIRE_STOP, 7), 0);
-	assert_int_equal(brink_wire_encode_client(buf, 15, BRINK_WIRE_CLIENT, 7), 0);
+	assert_int_equal(brink_wire_encode_u64(buf, sizeof(buf), BRINK_WIRE_STOP, 7), 0);
+	assert_int_equal(brink_wire_encode_u64(buf, 15, BRINK_WIRE_CLIENT, 7), 0);
 	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_CLIENT, pl, 9);
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
 	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_CLIENT_GONE, pl, 0);
@@ -239,13 +239,22 @@ static void test_client(void **state)
 	struct brink_wire_cpu c = {1000, 100000};
 	n = brink_wire_encode_cpu(buf, sizeof(buf), BRINK_WIRE_CPU, &c);
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
-	assert_int_equal(brink_wire_client_decode(&f, &id), BRINK_WIRE_BAD_PAYLOAD);
-	n = brink_wire_encode_client(buf, sizeof(buf), BRINK_WIRE_CLIENT_DROPS, 1234);
+	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_BAD_PAYLOAD);
+	n = brink_wire_encode_u64(buf, sizeof(buf), BRINK_WIRE_TAP, 1);
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
-	assert_int_equal(brink_wire_client_decode(&f, &id), BRINK_WIRE_OK);
-	assert_true(id == 1234);
+	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_OK);
+	assert_true(id == 1);
+	uint64_t lines = 0, lost = 0;
+	n = brink_wire_encode_output(buf, sizeof(buf), 1234, 56);
+	assert_int_equal(n, BRINK_WIRE_HDR_SIZE + 16);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
+	assert_int_equal(brink_wire_output_decode(&f, &lines, &lost), BRINK_WIRE_OK);
+	assert_true(lines == 1234 && lost == 56);
+	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_BAD_PAYLOAD);
+	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_OUTPUT, pl, 8);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
 	assert_string_equal(brink_wire_type_name(BRINK_WIRE_CLIENT_GONE), "CLIENT_GONE");
-	assert_string_equal(brink_wire_type_name(BRINK_WIRE_CLIENT_DROPS), "CLIENT_DROPS");
+	assert_string_equal(brink_wire_type_name(BRINK_WIRE_OUTPUT), "OUTPUT");
 }
 
 static void test_names(void **state)
