@@ -47,6 +47,10 @@ def dropped_metric():
     return int([l for l in text.splitlines() if l.startswith("brink_stream_dropped_lines_total ")][0].split()[1])
 
 
+def worker_rss_kib():
+    return int([l for l in open(f"/proc/{worker}/status") if l.startswith("VmRSS")][0].split()[1])
+
+
 def client():
     s = socket.create_connection(("127.0.0.1", stream), timeout=3)
     s.sendall(key.encode() + b"\n")
@@ -104,7 +108,7 @@ stalled.sendall(key.encode() + b"\n")
 reader = client()
 settle(base + 2)
 dropped0 = dropped_metric()
-rss0 = int([l for l in open(f"/proc/{worker}/status") if l.startswith("VmRSS")][0].split()[1])
+rss0 = worker_rss_kib()
 pad, n = "x" * 200, 40000  # about 11 MB of lines: more than the kernel buffers hold
 got = 0
 for i in range(n):
@@ -112,7 +116,7 @@ for i in range(n):
     if i % 500 == 499:
         got += len(read_lines(reader, 500, 5.0))
 check("a stalled client does not hold the others back", got == n, f"{got} of {n}")
-rss1 = int([l for l in open(f"/proc/{worker}/status") if l.startswith("VmRSS")][0].split()[1])
+rss1 = worker_rss_kib()
 check("what waits for a stalled client stays bounded in the worker", rss1 - rss0 < 3 * 1024,
       f"{rss1 - rss0} KiB more")
 kept = len(read_lines(stalled, n, 5.0))

@@ -177,6 +177,18 @@ py_checks() {
 	count_checks < <(cd tests/e2e && "$PY" analyze_checks.py "$@" 2>&1)
 }
 
+# metric NAME: its value in /metrics (a series without labels)
+metric() { curl -s "$BRINK_URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+# wait_metric NAME MIN: up to 10 s for the metric to reach at least MIN
+wait_metric() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(metric "$1")" -ge "$2" ] 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 expect_status() { check "$2 -> $1" test "$STATUS" = "$1"; }
 
 register() {

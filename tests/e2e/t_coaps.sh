@@ -24,7 +24,8 @@ stream_open() {
 	STREAM_PID=$!
 	sleep 0.3
 }
-metric() { curl -s "$BRINK_URL/metrics" | sed -n "s/^brink_ingest_refused_total{reason=\"$1\"} //p"; }
+# refused REASON: brink_ingest_refused_total{reason=REASON}
+refused() { curl -s "$BRINK_URL/metrics" | sed -n "s/^brink_ingest_refused_total{reason=\"$1\"} //p"; }
 
 brinkd_start -o cpu.capacity=1.5
 check "brinkd listens on the DTLS port" bash -c "ss -Hulan 'sport = :$COAPS_PORT' | grep -q ."
@@ -49,7 +50,7 @@ check "a non-confirmable POST over DTLS -> 2.04" test "$(coaps alpha/roof "$TA" 
 check "no ?k= is needed over DTLS; a wrong one is ignored" test "$(coaps alpha/roof "$TA" '/t/roof?k=nope' '{"seq":3}')" = 2.04
 check "a path naming another thing of the session's tenant -> 4.03" test "$(coaps alpha/roof "$TA" /t/cellar '{"seq":90}')" = 4.03
 check "an unknown path -> 4.04" test "$(coaps alpha/roof "$TA" /x '{"seq":91}')" = 4.04
-D0=$(metric dtls)
+D0=$(refused dtls)
 check "a wrong PSK gets no answer" test "$(coaps alpha/roof AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA /t/roof '{"seq":92}')" = none
 check "an unknown identity gets no answer" test "$(coaps alpha/nothing "$TA" /t/roof '{"seq":93}')" = none
 check "an identity that is not tenant/thing gets no answer" test "$(coaps roof "$TA" /t/roof '{"seq":94}')" = none
@@ -57,7 +58,7 @@ check "tenant B's thing key under tenant A's identity gets no answer" test "$(co
 check "tenant A's thing key under tenant B's identity gets no answer" test "$(coaps beta/roof "$TA" /t/roof '{"seq":96}')" = none
 check "tenant B's own thing of the same name is accepted" test "$(coaps beta/roof "$TB" /t/roof '{"seq":97,"b":"yes"}')" = 2.04
 sleep 6 # a handshake with a wrong key is counted when libcoap drops its session
-D1=$(metric dtls)
+D1=$(refused dtls)
 check "failed handshakes are counted (5 more: $D0 -> $D1)" test "$((D1 - D0))" -ge 5
 check "failed handshakes are logged" grep -q 'coaps 127.0.0.1: handshake refused' "$DATA_DIR/brinkd.log"
 
@@ -97,7 +98,7 @@ cli sensor simulate --proto coap --port "$COAP_PORT" --host 127.0.0.1 --thing "r
 check "... and coap readings too" test "$(jq -r .accepted <<<"$OUT")/$RC" = 10/0
 wait "$FLOOD_PID"
 check "the flood sent thousands of datagrams ($(cat "$DATA_DIR/flood.count"))" test "$(cat "$DATA_DIR/flood.count")" -gt 2000
-check "the malformed ones are counted ($(metric malformed) > 1000)" test "$(metric malformed)" -gt 1000
+check "the malformed ones are counted ($(refused malformed) > 1000)" test "$(refused malformed)" -gt 1000
 check "libcoap's complaints about them are rate-limited" test "$(grep -c 'warn: coap:' "$DATA_DIR/brinkd.log")" -le 9
 
 sleep 0.5

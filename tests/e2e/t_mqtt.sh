@@ -8,16 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 PAHO="/usr/bin/python3 tests/e2e/mqtt_client.py"
 
-metric() { curl -s "$BRINK_URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-# waits up to 10 s for metric $1 to reach at least $2
-wait_metric() {
-	local i
-	for i in $(seq 1 100); do
-		[ "$(metric "$1")" -ge "$2" ] 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 broker_pids() { pgrep -f "mosquitto -c $DATA_DIR/mosquitto.conf"; }
 sub() { mosquitto_sub -p "$MQTT_PORT" -u "$1" -P "$2" -t "$3" -v -W "${4:-4}"; }
 pub() { mosquitto_pub -p "$MQTT_PORT" -u "$1" -P "$2" -t "$3" -m "$4" -q 1 2>/dev/null; }

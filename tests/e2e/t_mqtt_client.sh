@@ -8,15 +8,6 @@
 # password, and stopped (SIGSTOP) while output waits: bounded, counted drops.
 . "$(dirname "$0")/lib.sh"
 
-metric() { curl -s "$BRINK_URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-wait_metric() { # NAME MIN: up to 10 s for the metric to reach MIN
-	local i
-	for i in $(seq 1 100); do
-		[ "$(metric "$1")" -ge "$2" ] 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 wait_metric_is() { # NAME VALUE: up to 10 s
 	local i
 	for i in $(seq 1 100); do
