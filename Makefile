@@ -139,8 +139,8 @@ $(BUILD)/brink: $(call obj,src/cli/main.c) $(BUILD)/libcli.a $(BUILD)/libcommon.
 
 # The Mosquitto plugin, loaded by the broker brinkd starts: never sanitized
 # (the broker does not load ASan's runtime); its broker symbols resolve in mosquitto.
-PLUGIN_SRC := src/mqtt/plugin/plugin.c src/mqtt/authproto.c
-$(BUILD)/brink-mqtt-auth.so: $(PLUGIN_SRC) src/mqtt/authproto.h
+PLUGIN_SRC := src/mqtt/plugin/plugin.c src/mqtt/plugin/relay.c src/mqtt/authproto.c src/mqtt/batch.c
+$(BUILD)/brink-mqtt-auth.so: $(PLUGIN_SRC) src/mqtt/authproto.h src/mqtt/batch.h src/mqtt/plugin/relay.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Isrc -fPIC -shared -o $@ $(PLUGIN_SRC)
 

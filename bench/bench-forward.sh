@@ -214,7 +214,7 @@ sys_run() {
 	case $sys in
 	mosquitto) mosq_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
 	standin) tcp_run standin_up standin_down "$t" "$s" "${args[@]}" ;;
-	*) brink_run "$sys" "$t" "$s" "${args[@]}" ;;
+	*) BROKER_NODELAY=$nodelay brink_run "$sys" "$t" "$s" "${args[@]}" ;;
 	esac
 }
 
@@ -360,7 +360,9 @@ brink_run() { # SYSTEM THINGS SUBS FWD_ARGS...: LINE
 # ---- brink's MQTT path, in mosquitto mode: things publish to brinkd's own
 # broker as themselves, brinkd takes the readings through the router and the
 # forward worker and publishes them on the service's topic, which the
-# subscribers read from the same broker: two trips through Mosquitto.
+# subscribers read from the same broker: two trips through Mosquitto (the
+# readings and lines between broker and brinkd in batches). Its broker gets
+# the reference's set_tcp_nodelay (BROKER_NODELAY, from sys_run).
 mqtt_run() { # UP DOWN THINGS SUBS FWD_ARGS...: LINE
 	local up=$1 down=$2 t=$3 s=$4 opts=() p
 	shift 4

@@ -4,7 +4,8 @@
 # the service's stream port; with MQTT=1, brink's MQTT path instead: things
 # publish to brinkd's own Mosquitto, subscribers read the service's topic
 # (sut.env then also has MQTT_PORT, MQTT_AUTH (one "USER KEY TOPIC" line per
-# thing) and MQTT_SUB ("USER KEY TOPIC"), and SUT_PIDS includes the broker).
+# thing) and MQTT_SUB ("USER KEY TOPIC"), and SUT_PIDS includes the broker;
+# BROKER_NODELAY=false turns the broker's set_tcp_nodelay off).
 #   brink-fwd-sut.sh up DIR THINGS SUBS   starts brinkd (under $SUT_PREFIX, the
 #                                         bench's pinning), a tenant, THINGS
 #                                         things and a forward service; writes
@@ -30,7 +31,8 @@ up() {
 		-o coap.port=$((API + 2)) -o coap.dtls_port=0 -o ports.first=$((API + 3)) -o ports.last=$((API + 20)) \
 		-o log.level=warn -o cpu.capacity=2 -o cpu.reserve=0 \
 		-o mqtt.enabled="$([ "${MQTT:-0}${MQTT_OUT:-0}" != 00 ] && echo true || echo false)" \
-		-o mqtt.port=$((API + 21)) -o mqtt.bind=127.0.0.1 2>"$D/brinkd.log" &
+		-o mqtt.port=$((API + 21)) -o mqtt.bind=127.0.0.1 -o mqtt.tcp_nodelay="${BROKER_NODELAY:-true}" \
+		2>"$D/brinkd.log" &
 	pid=$!
 	echo "$pid" >"$D/pid"
 	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$API/healthz" >/dev/null && break; sleep 0.05; done

@@ -56,6 +56,7 @@ static const struct cfg_key keys[] = {
 	STR("mqtt.mosquitto", mqtt_mosquitto, "/usr/sbin/mosquitto", false),
 	STR("mqtt.plugin", mqtt_plugin, "", false),
 	NUM("mqtt.auth_cache_ms", CFG_INT, mqtt_auth_cache_ms, 0, 600000, "1000", false),
+	NUM("mqtt.tcp_nodelay", CFG_BOOL, mqtt_tcp_nodelay, 0, 1, "true", false),
 	NUM("ecm.enabled", CFG_BOOL, ecm_enabled, 0, 1, "false", false),
 	NUM("ecm.port_offset", CFG_INT, ecm_port_offset, 0, 50000, "0", false),
 	/* the ECM front end's request ports (ECM listened on loopback); device and

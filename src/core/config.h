@@ -34,6 +34,7 @@ struct brink_config {
 	char mqtt_mosquitto[256]; /* the broker binary */
 	char mqtt_plugin[256];    /* "": brink-mqtt-auth.so beside brinkd */
 	int mqtt_auth_cache_ms;   /* how old a connected client's verdict may get */
+	bool mqtt_tcp_nodelay;    /* the supervised broker's set_tcp_nodelay */
 	bool ecm_enabled;
 	int ecm_port_offset;
 	char ecm_bind[64];

@@ -11,6 +11,8 @@
 #include "router/router-internal.h"
 
 #define MQTT_THINGS_MAX 100000 /* things remembered for their readings */
+#define MQTT_OUT_MAX (1024 * 1024) /* output bytes waiting for the broker */
+#define MQTT_OUT_RESERVE 4096      /* beyond MQTT_OUT_MAX: PUBACK, PINGREQ, DISCONNECT */
 
 /* A thing brinkd accepted through the plugin: its readings' topic maps to it.
  * Dropped when its credentials are refused later. */
@@ -35,6 +37,7 @@ struct brink_mqtt_ingest {
 	uv_timer_t timer; /* keepalive work, and reconnecting */
 	bool timer_open, connected, stopping;
 	bool tcp_up; /* TCP connected */
+	bool batched; /* brink's plugin sends readings and takes output in batches */
 	int fd, backoff_ms, events; /* events: what poll watches for */
 	uint64_t connect_ms, wrote_ms, ping_ms; /* loop times; ping_ms 0: no PINGREQ unanswered */
 	uint8_t *in; /* received bytes not parsed yet: in_len of IN_CAP */
@@ -54,8 +57,16 @@ struct brink_mqtt_ingest {
 	uint64_t denied_logged_ms, refused_logged_ms;
 };
 
-/* mqtt.c: closes one of m's own handles (m is freed after the last). */
+/* mqtt.c */
+/* Closes one of m's own handles (m is freed after the last). */
 void mqtt__close_own(struct brink_mqtt_ingest *m, uv_handle_t *h);
+/* Room for n more bytes of output within limit (written bytes moved out of
+ * the way, the buffer grown); NULL when it would pass limit. */
+uint8_t *mqtt__out_room(struct brink_mqtt_ingest *m, size_t n, size_t limit);
+/* Writes what waits, as far as the socket takes it. -1: the connection broke. */
+int mqtt__flush(struct brink_mqtt_ingest *m);
+/* The connection is gone or failed: try again later. */
+void mqtt__connection_lost(struct brink_mqtt_ingest *m);
 
 /* mqtt-auth.c */
 /* Whether to log a refusal now: at most once every 10 s for each *last. */

@@ -7,15 +7,12 @@
  *
  * In: it subscribes to brink/+/things/+; the broker's plugin let only the
  * thing named in a topic publish there, and brinkd remembers the things it
- * accepted (mqtt-auth.c), so a topic names a known thing or is refused. One
+ * accepted (mqtt-auth.c), so a topic names a known thing or is refused. It
+ * also subscribes to $brink/in: brink's plugin then sends it the readings in
+ * batches instead (mqtt/batch.h), and takes its output in batches too. One
  * recv() takes what the socket has and every complete packet in it is
  * parsed in place; a packet larger than max_packet is skipped and counted.
- * Out: each line of a running service goes to brink/<tenant>/services/<id>/out
- * at QoS 0, encoded into one buffer that is written at once when it was empty
- * and the socket takes it, else when the socket is writable again: a batch
- * of lines costs one write(). At most OUT_MAX bytes wait for the broker;
- * lines beyond are dropped and counted, so the buffer stays bounded; from
- * OUT_HIGH on, brinkd reads no readings from the broker until it took some. */
+ * Out: mqtt-out.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -32,6 +29,7 @@
 #include "brink/log.h"
 #include "ingest/mqtt-internal.h"
 #include "ingest/reading.h"
+#include "mqtt/batch.h"
 #include "mqtt/codec.h"
 
 #define BACKOFF_MAX_MS 5000
@@ -39,12 +37,12 @@
 #define CONNECT_TIMEOUT_MS 10000 /* TCP connect and CONNACK */
 #define READS_PER_WAKE 16        /* recv() calls before other handles get a turn */
 #define IN_CHUNK 65536           /* what one recv() may take beyond a packet's start */
-#define OUT_MAX (1024 * 1024)    /* output bytes waiting for the broker (4096 of 256 bytes) */
-#define OUT_HIGH (OUT_MAX / 2)    /* above it, no reading until the broker took some */
-#define OUT_RESERVE 4096         /* beyond OUT_MAX: PUBACK, PINGREQ, DISCONNECT */
+#define OUT_HIGH (MQTT_OUT_MAX / 2) /* above it, no reading until the broker took some */
 #define OUT_FIRST 16384          /* the output buffer's first size; it doubles */
 #define TOPIC_ROOM 512           /* a readings topic and headers beside ingest.max_line */
 #define READINGS_FILTER "brink/+/things/+"
+#define SUB_READINGS 1 /* packet ids of the two subscriptions */
+#define SUB_BATCHES 2
 
 static uint64_t realtime_ns(void)
 {
@@ -103,10 +101,10 @@ static void drop_socket(struct brink_mqtt_ingest *m)
 	m->events = 0;
 	m->in_len = m->skip = m->out_len = m->out_sent = 0;
 	m->ping_ms = 0;
+	m->batched = false;
 }
 
-/* The connection is gone or failed: try again later. */
-static void connection_lost(struct brink_mqtt_ingest *m)
+void mqtt__connection_lost(struct brink_mqtt_ingest *m)
 {
 	drop_socket(m);
 	if (m->connected) {
@@ -143,8 +141,7 @@ static void watch(struct brink_mqtt_ingest *m)
 	}
 }
 
-/* Writes what waits, as far as the socket takes it. -1: the connection broke. */
-static int flush(struct brink_mqtt_ingest *m)
+int mqtt__flush(struct brink_mqtt_ingest *m)
 {
 	while (m->out_sent < m->out_len) {
 		ssize_t n = send(m->fd, m->out + m->out_sent, m->out_len - m->out_sent,
@@ -165,9 +162,7 @@ static int flush(struct brink_mqtt_ingest *m)
 	return 0;
 }
 
-/* Room for n more bytes of output within limit (written bytes moved out of
- * the way, the buffer grown); NULL when it would pass limit. */
-static uint8_t *out_room(struct brink_mqtt_ingest *m, size_t n, size_t limit)
+uint8_t *mqtt__out_room(struct brink_mqtt_ingest *m, size_t n, size_t limit)
 {
 	size_t pending = m->out_len - m->out_sent;
 	if (pending + n > limit)
@@ -181,8 +176,9 @@ static uint8_t *out_room(struct brink_mqtt_ingest *m, size_t n, size_t limit)
 		size_t cap = m->out_cap ? m->out_cap : OUT_FIRST;
 		while (cap < m->out_len + n)
 			cap *= 2;
-		if (cap > OUT_MAX + OUT_RESERVE && m->out_len + n <= OUT_MAX + OUT_RESERVE)
-			cap = OUT_MAX + OUT_RESERVE;
+		size_t most = MQTT_OUT_MAX + MQTT_OUT_RESERVE;
+		if (cap > most && m->out_len + n <= most)
+			cap = most;
 		uint8_t *p = realloc(m->out, cap);
 		if (!p)
 			return NULL;
@@ -197,13 +193,13 @@ static uint8_t *out_room(struct brink_mqtt_ingest *m, size_t n, size_t limit)
 static int send_control(struct brink_mqtt_ingest *m, size_t max,
 			size_t (*encode)(uint8_t *, size_t, const void *), const void *arg)
 {
-	uint8_t *p = out_room(m, max, OUT_MAX + OUT_RESERVE);
+	uint8_t *p = mqtt__out_room(m, max, MQTT_OUT_MAX + MQTT_OUT_RESERVE);
 	size_t n = p ? encode(p, max, arg) : 0;
 	if (!n)
 		return -1;
 	bool was_empty = m->out_len == m->out_sent;
 	m->out_len += n;
-	return was_empty ? flush(m) : 0;
+	return was_empty ? mqtt__flush(m) : 0;
 }
 
 static size_t enc_connect(uint8_t *p, size_t cap, const void *arg)
@@ -211,10 +207,16 @@ static size_t enc_connect(uint8_t *p, size_t cap, const void *arg)
 	return brink_mqtt_encode_connect(arg, p, cap);
 }
 
-static size_t enc_subscribe(uint8_t *p, size_t cap, const void *arg)
+static size_t enc_sub_readings(uint8_t *p, size_t cap, const void *arg)
 {
 	(void)arg;
-	return brink_mqtt_encode_subscribe(1, READINGS_FILTER, 0, p, cap);
+	return brink_mqtt_encode_subscribe(SUB_READINGS, READINGS_FILTER, 0, p, cap);
+}
+
+static size_t enc_sub_batches(uint8_t *p, size_t cap, const void *arg)
+{
+	(void)arg;
+	return brink_mqtt_encode_subscribe(SUB_BATCHES, BRINK_MQTT_BATCH_IN, 0, p, cap);
 }
 
 static size_t enc_puback(uint8_t *p, size_t cap, const void *arg)
@@ -270,32 +272,33 @@ static void refuse(struct brink_mqtt_ingest *m, const char *topic, size_t topic_
 			 (int)(topic_len < 160 ? topic_len : 160), topic, why);
 }
 
-/* A PUBLISH from the broker: a thing's reading, to the router. */
-static void on_reading(struct brink_mqtt_ingest *m, const struct brink_mqtt_packet *pk)
+/* A thing's reading (a PUBLISH from the broker, or a record of a batch), to
+ * the router. */
+static void on_reading(struct brink_mqtt_ingest *m, const struct brink_mqtt_record *rec)
 {
 	static char line[65536]; /* the loop thread only */
 	static struct brink_reading reading;
 	struct brink_mqtt_who who;
 	char user[BRINK_MQTT_USER_MAX + 1], why[128];
 	uint64_t now = realtime_ns();
-	if (brink_mqtt_thing_topic_parse(pk->topic, pk->topic_len, &who) != BRINK_MQTT_OK)
+	if (brink_mqtt_thing_topic_parse(rec->topic, rec->topic_len, &who) != BRINK_MQTT_OK)
 		return; /* not a readings topic: the subscription cannot give one */
 	snprintf(user, sizeof(user), "%s/%s", who.tenant, who.thing);
 	const struct mqtt_thing *t = mqtt__thing_find(m, user);
 	if (!t) {
-		refuse(m, pk->topic, pk->topic_len, "no such thing logged in");
+		refuse(m, rec->topic, rec->topic_len, "no such thing logged in");
 		return;
 	}
-	size_t n = pk->payload_len;
+	size_t n = rec->payload_len;
 	if (n > (size_t)m->r->cfg.ingest_max_line || n > sizeof(line)) {
-		refuse(m, pk->topic, pk->topic_len, "reading too long");
+		refuse(m, rec->topic, rec->topic_len, "reading too long");
 		return;
 	}
-	const uint8_t *p = pk->payload;
+	const uint8_t *p = rec->payload;
 	for (size_t i = 0; i < n; i++) /* the record separates lines with '\n' */
 		line[i] = p[i] == '\n' || p[i] == '\r' ? ' ' : (char)p[i];
 	if (brink_reading_parse_json(line, n, &reading, why, sizeof(why)) != BRINK_READING_OK) {
-		refuse(m, pk->topic, pk->topic_len, why);
+		refuse(m, rec->topic, rec->topic_len, why);
 		return;
 	}
 	router__publish(m->r, &t->ref, now, line, n);
@@ -315,7 +318,43 @@ static int on_connack(struct brink_mqtt_ingest *m, const struct brink_mqtt_packe
 	atomic_store(&m->r->stats.mqtt_connected, 1);
 	log_info("mqtt: connected to the broker at %s:%d", broker_host(&m->r->cfg),
 		 m->r->cfg.mqtt_port);
-	return send_control(m, 64, enc_subscribe, NULL);
+	if (send_control(m, 64, enc_sub_readings, NULL) < 0)
+		return -1;
+	return send_control(m, 64, enc_sub_batches, NULL);
+}
+
+/* A batch of readings from brink's plugin: it batches from now on, both ways.
+ * Only while a plugin is connected to brinkd: on another broker, $brink/in
+ * would be anybody's topic. */
+static void on_batch(struct brink_mqtt_ingest *m, const struct brink_mqtt_packet *pk)
+{
+	struct brink_mqtt_record rec;
+	size_t off = 0;
+	enum brink_mqtt_batch_next rc;
+	if (!m->channels) {
+		refuse(m, BRINK_MQTT_BATCH_IN, strlen(BRINK_MQTT_BATCH_IN),
+		       "a batch, but brink's plugin is not connected");
+		return;
+	}
+	if (!m->batched)
+		log_info("mqtt: the broker's plugin batches readings and output");
+	m->batched = true;
+	while ((rc = brink_mqtt_record_next(pk->payload, pk->payload_len, &off, &rec)) ==
+	       BRINK_MQTT_BATCH_RECORD)
+		on_reading(m, &rec);
+	if (rc != BRINK_MQTT_BATCH_END)
+		refuse(m, BRINK_MQTT_BATCH_IN, strlen(BRINK_MQTT_BATCH_IN),
+		       "a malformed batch from the broker's plugin (the rest of it dropped)");
+}
+
+static void on_publish(struct brink_mqtt_ingest *m, const struct brink_mqtt_packet *pk)
+{
+	struct brink_mqtt_record rec = {pk->topic, pk->topic_len, pk->payload, pk->payload_len};
+	if (pk->topic_len == strlen(BRINK_MQTT_BATCH_IN) &&
+	    memcmp(pk->topic, BRINK_MQTT_BATCH_IN, pk->topic_len) == 0)
+		on_batch(m, pk);
+	else
+		on_reading(m, &rec);
 }
 
 /* One packet from the broker. -1: the connection is to be dropped. */
@@ -329,12 +368,12 @@ static int on_packet(struct brink_mqtt_ingest *m, const struct brink_mqtt_packet
 	case BRINK_MQTT_PKT_CONNACK:
 		return m->connected ? 0 : on_connack(m, pk);
 	case BRINK_MQTT_PKT_PUBLISH:
-		on_reading(m, pk);
+		on_publish(m, pk);
 		return pk->qos ? send_control(m, 8, enc_puback, &pk->packet_id) : 0;
 	case BRINK_MQTT_PKT_SUBACK:
 		if (pk->return_code == 0x80)
 			log_warn("mqtt: the broker refused brinkd's subscription to %s",
-				 READINGS_FILTER);
+				 pk->packet_id == SUB_READINGS ? READINGS_FILTER : BRINK_MQTT_BATCH_IN);
 		return 0;
 	case BRINK_MQTT_PKT_PINGRESP:
 		m->ping_ms = 0;
@@ -421,9 +460,9 @@ static void on_poll(uv_poll_t *h, int status, int events)
 	else if (rc == 0 && (events & UV_READABLE))
 		rc = read_input(m);
 	if (rc == 0 && m->poll && (events & UV_WRITABLE) && m->tcp_up)
-		rc = flush(m);
+		rc = mqtt__flush(m);
 	if (rc < 0)
-		connection_lost(m);
+		mqtt__connection_lost(m);
 }
 
 /* The broker's address: numeric, or looked up (a blocking lookup, as
@@ -464,13 +503,13 @@ static void try_connect(struct brink_mqtt_ingest *m)
 	int one = 1;
 	if (broker_addr(broker_host(cfg), cfg->mqtt_port, &ss, &len) < 0) {
 		log_debug("mqtt: cannot resolve %s", broker_host(cfg));
-		connection_lost(m);
+		mqtt__connection_lost(m);
 		return;
 	}
 	m->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (m->fd < 0 || (connect(m->fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) ||
 	    !(m->poll = malloc(sizeof(*m->poll)))) {
-		connection_lost(m);
+		mqtt__connection_lost(m);
 		return;
 	}
 	setsockopt(m->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* latency-bound */
@@ -509,43 +548,10 @@ static void on_timer(uv_timer_t *t)
 	if (keepalive(m) < 0) {
 		if (m->connected)
 			log_warn("mqtt: the broker does not answer");
-		connection_lost(m);
+		mqtt__connection_lost(m);
 		return;
 	}
 	uv_timer_start(&m->timer, on_timer, 1000, 0);
-}
-
-bool router__mqtt_wants(const struct route *rt)
-{
-	struct brink_mqtt_ingest *m = rt->r->mqtt;
-	return m && m->connected && rt->mqtt_topic && mqtt__watched(m, rt->mqtt_tenant);
-}
-
-void router__mqtt_send(struct route *rt, const char *lines, size_t len)
-{
-	struct brink_mqtt_ingest *m = rt->r->mqtt;
-	if (!router__mqtt_wants(rt))
-		return; /* nobody reads it over MQTT: the stream path pays nothing */
-	uint64_t sent = 0, dropped = 0;
-	size_t tlen = strlen(rt->mqtt_topic);
-	bool was_empty = m->out_len == m->out_sent;
-	for (const char *p = lines, *end = lines + len; p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		size_t size = brink_mqtt_publish_size(tlen, n);
-		uint8_t *o = size ? out_room(m, size, OUT_MAX) : NULL;
-		if (o) {
-			m->out_len += brink_mqtt_encode_publish(rt->mqtt_topic, tlen, p, n, o, size);
-			sent++;
-		} else {
-			dropped++;
-		}
-		p += n + 1;
-	}
-	atomic_fetch_add(&rt->r->stats.mqtt_published, sent);
-	atomic_fetch_add(&rt->r->stats.mqtt_dropped, dropped);
-	if (was_empty && sent && flush(m) < 0)
-		connection_lost(m);
 }
 
 void router__mqtt_route_added(struct brink_router *r, struct route *rt)
@@ -577,7 +583,7 @@ static int make_client(struct brink_mqtt_ingest *m, struct brink_error **err)
 	}
 	snprintf(m->client_id, sizeof(m->client_id), "brinkd-%d", (int)getpid());
 	m->fd = -1;
-	m->max_packet = (size_t)cfg->ingest_max_line + TOPIC_ROOM;
+	m->max_packet = BRINK_MQTT_BATCH_MAX + TOPIC_ROOM; /* a batch: ingest.max_line is less */
 	if (!(m->in = malloc(in_cap(m))))
 		return brink_error_make(err, BRINK_E_INTERNAL, "mqtt: out of memory");
 	return 0;
@@ -613,7 +619,7 @@ void brink_ingest_mqtt_stop(struct brink_router *r)
 	r->mqtt = NULL;
 	m->stopping = true;
 	if (m->connected && send_control(m, 2, enc_disconnect, NULL) == 0)
-		flush(m);
+		mqtt__flush(m);
 	drop_socket(m);
 	mqtt__auth_close_all(m);
 	uv_timer_stop(&m->timer);

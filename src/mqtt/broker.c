@@ -98,7 +98,7 @@ static int write_conf(struct brink_mqtt_broker *b, struct brink_error **err)
 		"per_listener_settings false\n"
 		"allow_anonymous false\n"
 		"persistence false\n"
-		"set_tcp_nodelay true\n"
+		"set_tcp_nodelay %s\n"
 		"log_dest stderr\n"
 		"log_type error\nlog_type warning\nlog_type notice\n"
 		"log_timestamp_format %%Y-%%m-%%dT%%H:%%M:%%S\n"
@@ -106,7 +106,8 @@ static int write_conf(struct brink_mqtt_broker *b, struct brink_error **err)
 		"plugin %s\n"
 		"plugin_opt_channel_fd %d\n"
 		"plugin_opt_cache_ms %d\n",
-		b->cfg.mqtt_port, b->cfg.mqtt_bind, b->plugin, PLUGIN_FD, b->cfg.mqtt_auth_cache_ms);
+		b->cfg.mqtt_tcp_nodelay ? "true" : "false", b->cfg.mqtt_port, b->cfg.mqtt_bind,
+		b->plugin, PLUGIN_FD, b->cfg.mqtt_auth_cache_ms);
 	if (fclose(f) != 0)
 		return brink_error_sys(err, errno, "mqtt: writing %s", b->conf);
 	return 0;

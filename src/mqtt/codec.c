@@ -139,16 +139,26 @@ size_t brink_mqtt_publish_size(size_t topic_len, size_t payload_len)
 }
 
 /* PUBLISH (3.3) at QoS 0: no packet id in the variable header. */
-size_t brink_mqtt_encode_publish(const char *topic, size_t topic_len, const void *payload,
-				 size_t payload_len, uint8_t *out, size_t cap)
+size_t brink_mqtt_encode_publish_head(const char *topic, size_t topic_len, size_t payload_len,
+				      uint8_t *out, size_t cap)
 {
 	struct writer w = {out, 0, cap, true};
 	if (!brink_mqtt_publish_size(topic_len, payload_len))
 		return 0;
 	put_header(&w, BRINK_MQTT_PKT_PUBLISH << 4, 2 + topic_len + payload_len);
 	put_str(&w, topic, topic_len);
-	put(&w, payload, payload_len);
 	return done(&w);
+}
+
+size_t brink_mqtt_encode_publish(const char *topic, size_t topic_len, const void *payload,
+				 size_t payload_len, uint8_t *out, size_t cap)
+{
+	size_t head = brink_mqtt_encode_publish_head(topic, topic_len, payload_len, out, cap);
+	if (!head || payload_len > cap - head)
+		return 0;
+	if (payload_len)
+		memcpy(out + head, payload, payload_len);
+	return head + payload_len;
 }
 
 size_t brink_mqtt_encode_puback(uint16_t packet_id, uint8_t *out, size_t cap)

@@ -49,6 +49,10 @@ size_t brink_mqtt_publish_size(size_t topic_len, size_t payload_len);
 /* A QoS 0 PUBLISH, not retained. */
 size_t brink_mqtt_encode_publish(const char *topic, size_t topic_len, const void *payload,
 				 size_t payload_len, uint8_t *out, size_t cap);
+/* Its fixed header and topic only: the caller writes the payload_len bytes
+ * of payload right after them. */
+size_t brink_mqtt_encode_publish_head(const char *topic, size_t topic_len, size_t payload_len,
+				      uint8_t *out, size_t cap);
 size_t brink_mqtt_encode_puback(uint16_t packet_id, uint8_t *out, size_t cap);
 size_t brink_mqtt_encode_pingreq(uint8_t *out, size_t cap);
 size_t brink_mqtt_encode_disconnect(uint8_t *out, size_t cap);

@@ -188,6 +188,15 @@ wait_metric() {
 	done
 	return 1
 }
+# wait_grep PATTERN FILE: up to 10 s for FILE to hold a line matching PATTERN
+wait_grep() {
+	local i
+	for i in $(seq 1 100); do
+		grep -q "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 expect_status() { check "$2 -> $1" test "$STATUS" = "$1"; }
 

@@ -3,8 +3,9 @@
 # brink sensor simulate) -> brink-mqtt-auth.so checks them with brinkd ->
 # brinkd's client -> router -> forward worker -> the service's MQTT topic and
 # its TCP stream port. Refusals (wrong key, another thing's or tenant's topic,
-# wildcards across tenants), key rotation, the broker killed and restarted,
-# no broker left behind by a stop or a kill -9.
+# wildcards across tenants, the batch topics brinkd and its plugin share),
+# key rotation, the broker killed and restarted, no broker left behind by a
+# stop or a kill -9.
 . "$(dirname "$0")/lib.sh"
 PAHO="/usr/bin/python3 tests/e2e/mqtt_client.py"
 
@@ -14,6 +15,8 @@ pub() { mosquitto_pub -p "$MQTT_PORT" -u "$1" -P "$2" -t "$3" -m "$4" -q 1 2>/de
 
 brinkd_start -o cpu.capacity=1.5
 check "brinkd starts its broker and connects to it" wait_metric brink_mqtt_connected 1
+check "the broker's plugin and brinkd's client use batches" \
+	wait_grep 'plugin batches readings and output' "$DATA_DIR/brinkd.log"
 check "the broker runs unprivileged" test "$(ps -o user= -p "$(broker_pids | head -1)")" = mosquitto
 register alpha
 A=$KEY
@@ -59,6 +62,10 @@ sub beta "$B" '#' 6 >"$DATA_DIR/b3.txt" 2>&1 &
 B3=$!
 $PAHO sub "$MQTT_PORT" beta "$B" 'brink/alpha/#' 6 >"$DATA_DIR/b4.txt" 2>&1 &
 B4=$!
+sub beta "$B" '$brink/in' 6 >"$DATA_DIR/b5.txt" 2>&1 &
+B5=$!
+sub beta "$B" "brink/beta/services/$SVCB/out" 6 >"$DATA_DIR/b6.txt" 2>&1 &
+B6=$!
 sleep 1
 for i in 1 2 3; do pub alpha/roof "$TK" brink/alpha/things/roof "{\"temp\":\"2$i.0\",\"seq\":$i}"; done
 $PAHO pub "$MQTT_PORT" alpha/door "$TD" brink/alpha/things/door 2 >"$DATA_DIR/paho-pub.txt" 2>&1
@@ -74,7 +81,15 @@ check "a thing key is no tenant key" test $? -ne 0
 pub alpha/roof "$TK" brink/alpha/things/door '{"temp":"98"}'
 pub alpha/roof "$TK" brink/beta/things/cellar '{"temp":"97"}'
 pub alpha "$A" brink/alpha/things/roof '{"temp":"96"}'
-wait $SUB_A $TCP_A $B1 $B2 $B3 $B4
+# a batch record (u16 topic length, u32 payload length, topic, payload) aimed
+# at beta's output, sent on the topic only brinkd's client may use
+batch_to() { # TOPIC PAYLOAD
+	/usr/bin/python3 -c 'import struct, sys; t, p = (a.encode() for a in sys.argv[1:3]); sys.stdout.buffer.write(struct.pack(">HI", len(t), len(p)) + t + p)' "$1" "$2"
+}
+batch_to "brink/beta/services/$SVCB/out" '{"temp":"95"}' >"$DATA_DIR/batch.bin"
+mosquitto_pub -p "$MQTT_PORT" -u alpha/roof -P "$TK" -t '$brink/out' -f "$DATA_DIR/batch.bin" -q 1 2>/dev/null
+mosquitto_pub -p "$MQTT_PORT" -u alpha -P "$A" -t '$brink/out' -f "$DATA_DIR/batch.bin" -q 1 2>/dev/null
+wait $SUB_A $TCP_A $B1 $B2 $B3 $B4 $B5 $B6
 check "alpha's MQTT client gets every reading of roof and door" test \
 	"$(grep -c "^$OUT_A {\"thing\":\"\(roof\|door\)\",\"received\":" "$DATA_DIR/a.txt")" -eq 9
 check "... with the gateway's receive time and the reading's fields" grep -q '"temp":"21.0","seq":1}$' "$DATA_DIR/a.txt"
@@ -86,10 +101,13 @@ check "beta cannot subscribe to alpha's output" grep -q 'denied' "$DATA_DIR/b1.t
 check "beta cannot subscribe across tenants (brink/+/...)" grep -q 'denied' "$DATA_DIR/b2.txt"
 check "beta cannot subscribe to #" grep -q 'denied' "$DATA_DIR/b3.txt"
 check "paho: beta's subscription to brink/alpha/# is refused (128)" grep -qx 'SUBACK 128' "$DATA_DIR/b4.txt"
-check "beta receives nothing at all" bash -c "! grep -q -e '^brink' -e '^MSG' '$DATA_DIR'/b[1-4].txt"
+check "beta cannot subscribe to \$brink/in (every tenant's readings)" grep -q 'denied' "$DATA_DIR/b5.txt"
+check "beta receives nothing at all" bash -c "! grep -q -e '^brink' -e '^MSG' -e '^\\\$' '$DATA_DIR'/b[1-6].txt"
+check "neither a thing nor a tenant's client can publish on \$brink/out" \
+	bash -c "! grep -q '\"95\"' '$DATA_DIR'/b6.txt"
 check "alpha's thing reaches none of beta's services" bash -c "! grep -q '\"97\"' '$DATA_DIR/a.txt' '$DATA_DIR/tcp.txt'"
 check "refused logins are counted" test "$(metric 'brink_mqtt_refused_total{reason="auth"}')" -ge 3
-check "refused publishes and subscriptions are counted" wait_metric 'brink_mqtt_refused_total{reason="acl"}' 7
+check "refused publishes and subscriptions are counted" wait_metric 'brink_mqtt_refused_total{reason="acl"}' 10
 check "refusals are logged" grep -q 'refused by the access rules' "$DATA_DIR/brinkd.log"
 check "the service's lines are counted as published" test "$(metric brink_mqtt_published_total)" -ge 9
 

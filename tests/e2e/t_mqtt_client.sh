@@ -1,7 +1,8 @@
 #!/bin/bash
 # brinkd's own MQTT client (src/ingest/mqtt.c, src/mqtt/codec.c) against a
-# real Mosquitto: a publish larger than its maximum packet size is skipped and
-# counted while the connection goes on for the other things; a burst of
+# real Mosquitto: readings too long are refused and counted while the
+# connection goes on for the other things (without brink's plugin, a publish
+# larger than the client's largest packet is skipped as it arrives); a burst of
 # output lines arrives whole (publishes batched into few writes); an external
 # broker without brink's plugin, logged in with mqtt.username/mqtt.password,
 # killed and started again (the client reconnects), and refusing a wrong
@@ -53,7 +54,7 @@ printf '{"pad":"%s"}' "$(head -c 4400 /dev/zero | tr '\0' y)" | pub alpha/roof "
 printf '{"temp":"7.5"}' | pub alpha/door "$TD" brink/alpha/things/door
 check "a 300 kB publish and a 4.4 kB one are refused and counted" wait_metric "$REFUSED" $((before + 2))
 check "... no more than those two" test "$(metric "$REFUSED")" -eq $((before + 2))
-check "... the first as larger than the maximum packet size" grep -q 'refused: larger than the maximum packet size' "$DATA_DIR/brinkd.log"
+check "... the first as too long (the plugin passes on its first 64 kB)" grep -q 'refused: reading too long' "$DATA_DIR/brinkd.log"
 wait $SUB
 check "another thing's reading right after them arrives" grep -q '"thing":"door".*"temp":"7.5"' "$DATA_DIR/big.txt"
 check "the client kept its connection" bash -c "! grep -q 'lost the broker' '$DATA_DIR/brinkd.log'"
@@ -94,6 +95,13 @@ ext_flow() { # NAME: a reading over TCP comes out on the service's topic
 	grep -q '"thing":"roof"' "$DATA_DIR/$1.txt"
 }
 check "external: service lines out (no plugin: every tenant's output is published)" ext_flow ext1
+# without the plugin, readings come one PUBLISH each: one larger than the
+# client's largest packet (a batch, 256 kB and a topic) is skipped as it arrives
+head -c 300000 /dev/zero | tr '\0' x |
+	mosquitto_pub -p "$MQTT_PORT" -u brinkd-ext -P 'ext pass' -t brink/alpha/things/roof -s
+check "external: a 300 kB publish is skipped as larger than the maximum packet size" \
+	wait_grep 'refused: larger than the maximum packet size' "$DATA_DIR/brinkd.log"
+check "... and the client keeps its connection" test "$(metric brink_mqtt_connected)" = 1
 kill -KILL "$EXT_PID"
 wait "$EXT_PID" 2>/dev/null
 check "external broker killed: the client notices" wait_metric_is brink_mqtt_connected 0

@@ -98,6 +98,13 @@ static void test_publish(void **state)
 	assert_int_equal(brink_mqtt_encode_publish("a/b", 3, payload, 200, out, 207), 0);
 	assert_int_equal(brink_mqtt_publish_size(65536, 1), 0);
 	assert_int_equal(brink_mqtt_publish_size(3, BRINK_MQTT_REMAINING_MAX), 0);
+	/* the head alone: the same bytes as far as the payload, which the caller adds */
+	assert_int_equal(brink_mqtt_encode_publish_head("a/b", 3, 200, out, sizeof(out)), 8);
+	static const uint8_t head[] = {0x30, 0xcd, 0x01, 0x00, 0x03, 'a', '/', 'b'};
+	assert_memory_equal(out, head, sizeof(head));
+	assert_int_equal(brink_mqtt_encode_publish_head("a/b", 3, 200, out, 7), 0);
+	assert_int_equal(brink_mqtt_encode_publish_head("a/b", 3, BRINK_MQTT_REMAINING_MAX, out,
+							sizeof(out)), 0);
 }
 
 /* 3.4 PUBACK 40 02 id; 3.12 PINGREQ C0 00; 3.14 DISCONNECT E0 00. */

@@ -37,6 +37,8 @@
 #include <mosquitto_plugin.h>
 
 #include "mqtt/authproto.h"
+#include "mqtt/batch.h"
+#include "mqtt/plugin/relay.h"
 
 struct client_entry {
 	const struct mosquitto *client; /* the key */
@@ -286,8 +288,13 @@ static int on_acl_check(int event, void *data, void *userdata)
 	struct mosquitto_evt_acl_check *ev = data;
 	(void)event;
 	(void)userdata;
+	if (relay_holds_back(ev->client, ev->access, ev->topic))
+		return MOSQ_ERR_ACL_DENIED; /* a reading brinkd's client has in a batch */
 	struct client_entry *e = standing(ev->client);
 	if (e && ev->topic && brink_mqtt_allowed(&e->who, ev->access, ev->topic)) {
+		if (ev->access == BRINK_MQTT_SUBSCRIBE && e->who.role == BRINK_MQTT_INTERNAL &&
+		    strcmp(ev->topic, BRINK_MQTT_BATCH_IN) == 0)
+			relay_sink_set(ev->client);
 		if (ev->access == BRINK_MQTT_SUBSCRIBE && e->who.role == BRINK_MQTT_TENANT &&
 		    !e->watching) {
 			e->watching = true; /* until it goes: unsubscribing is not followed */
@@ -304,6 +311,7 @@ static int on_disconnect(int event, void *data, void *userdata)
 	struct mosquitto_evt_disconnect *ev = data;
 	(void)event;
 	(void)userdata;
+	relay_forget(ev->client);
 	entry_drop(ev->client);
 	return MOSQ_ERR_SUCCESS;
 }
@@ -320,13 +328,15 @@ static bool brinkd_gone(void)
 	return r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR);
 }
 
-/* At most once a second: reports refusals to brinkd; stops the broker when
- * the brinkd that started it is gone. */
+/* After each pass of the broker's loop: sends the readings it gathered. At
+ * most once a second: reports refusals to brinkd; stops the broker when the
+ * brinkd that started it is gone. */
 static int on_tick(int event, void *data, void *userdata)
 {
 	(void)event;
 	(void)data;
 	(void)userdata;
+	relay_flush();
 	int64_t now = now_ms();
 	if (now - P.reported_ms < 1000)
 		return MOSQ_ERR_SUCCESS;
@@ -393,6 +403,8 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 		rc = mosquitto_callback_register(P.id, MOSQ_EVT_DISCONNECT, on_disconnect, NULL, NULL);
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_callback_register(P.id, MOSQ_EVT_TICK, on_tick, NULL, NULL);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_callback_register(P.id, MOSQ_EVT_MESSAGE, relay_on_message, NULL, NULL);
 	return rc;
 }
 
@@ -406,6 +418,8 @@ int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *opts, int opt
 	mosquitto_callback_unregister(P.id, MOSQ_EVT_ACL_CHECK, on_acl_check, NULL);
 	mosquitto_callback_unregister(P.id, MOSQ_EVT_DISCONNECT, on_disconnect, NULL);
 	mosquitto_callback_unregister(P.id, MOSQ_EVT_TICK, on_tick, NULL);
+	mosquitto_callback_unregister(P.id, MOSQ_EVT_MESSAGE, relay_on_message, NULL);
+	relay_cleanup();
 	HASH_ITER(hh, P.clients, e, tmp) {
 		HASH_DEL(P.clients, e);
 		free(e);

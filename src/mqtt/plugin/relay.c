@@ -1,0 +1,168 @@
+/* Batches between the broker and brinkd's client (plugin/relay.h).
+ *
+ * Why: through the broker as two clients see it, a reading costs Mosquitto
+ * four messages (the thing's, its copy to brinkd, brinkd's output line, its
+ * copy to the subscriber), each with its own read()s or write(), and wakes
+ * brinkd once per message. Gathered here, the readings of one pass of the
+ * broker's loop reach brinkd in one message, and a batch of brinkd's lines
+ * costs one message in: the broker's work per reading is close to what it
+ * is for a message it only passes on.
+ *
+ * Timing: Mosquitto calls MOSQ_EVT_MESSAGE while it handles its sockets'
+ * events and MOSQ_EVT_TICK right after; what a plugin publishes goes out at
+ * the start of the next pass, before the broker waits again. So batching
+ * adds no wait: a reading alone in its pass goes alone. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+
+#include "mqtt/authproto.h"
+#include "mqtt/batch.h"
+#include "mqtt/plugin/relay.h"
+
+#define BATCH_FIRST 4096 /* a batch buffer's first size; it doubles up to BATCH_MAX */
+
+static struct {
+	const struct mosquitto *sink; /* brinkd's client, once it asked for batches */
+	char *sink_id;
+	uint8_t *buf; /* the readings gathered: len of cap bytes */
+	size_t len, cap;
+	bool bad_logged;
+} R;
+
+static bool is_thing_topic(const char *topic)
+{
+	struct brink_mqtt_who who;
+	return topic && brink_mqtt_thing_topic_parse(topic, strlen(topic), &who) == BRINK_MQTT_OK;
+}
+
+/* Hands the batch to the broker for brinkd's client (the broker frees it)
+ * and starts a new one. */
+static void send_batch(void)
+{
+	if (!R.buf)
+		R.buf = mosquitto_malloc(1); /* an empty batch still needs a payload */
+	if (R.buf && R.sink_id &&
+	    mosquitto_broker_publish(R.sink_id, BRINK_MQTT_BATCH_IN, (int)R.len, R.buf, 0, false,
+				     NULL) == MOSQ_ERR_SUCCESS)
+		R.buf = NULL;
+	mosquitto_free(R.buf);
+	R.buf = NULL;
+	R.len = R.cap = 0;
+}
+
+/* Room for n more bytes in the batch: a new buffer when needed, the full
+ * batch sent first when n does not fit beside it. */
+static uint8_t *room(size_t n)
+{
+	if (R.len + n > BRINK_MQTT_BATCH_MAX && R.len)
+		send_batch();
+	if (R.len + n > R.cap) {
+		size_t cap = R.cap ? R.cap : BATCH_FIRST;
+		while (cap < R.len + n)
+			cap *= 2;
+		uint8_t *p = mosquitto_realloc(R.buf, cap);
+		if (!p)
+			return NULL;
+		R.buf = p;
+		R.cap = cap;
+	}
+	return R.buf + R.len;
+}
+
+static void gather(const char *topic, const void *payload, size_t len)
+{
+	size_t tlen = strlen(topic);
+	if (len > BRINK_MQTT_BATCH_READING_MAX)
+		len = BRINK_MQTT_BATCH_READING_MAX; /* brinkd refuses it as too long */
+	size_t n = brink_mqtt_record_size(tlen, len);
+	uint8_t *p = n ? room(n) : NULL;
+	if (p)
+		R.len += brink_mqtt_record_put(topic, tlen, payload, len, p, n);
+}
+
+/* brinkd's lines, one message each on the record's topic (only services'
+ * topics: a batch cannot make the broker publish as a thing). */
+static void unpack(const uint8_t *buf, size_t len)
+{
+	struct brink_mqtt_record rec;
+	char topic[BRINK_MQTT_LINE_MAX];
+	size_t off = 0;
+	enum brink_mqtt_batch_next rc;
+	while ((rc = brink_mqtt_record_next(buf, len, &off, &rec)) == BRINK_MQTT_BATCH_RECORD) {
+		if (rec.topic_len >= sizeof(topic) ||
+		    strncmp(rec.topic, BRINK_MQTT_TOPIC_ROOT, strlen(BRINK_MQTT_TOPIC_ROOT)) != 0)
+			continue;
+		memcpy(topic, rec.topic, rec.topic_len);
+		topic[rec.topic_len] = '\0';
+		if (is_thing_topic(topic))
+			continue;
+		mosquitto_broker_publish_copy(NULL, topic, (int)rec.payload_len, rec.payload, 0,
+					      false, NULL);
+	}
+	if (rc != BRINK_MQTT_BATCH_END && !R.bad_logged) {
+		R.bad_logged = true;
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "brink-auth: a malformed batch from brinkd "
+				     "(the rest of it dropped; not logged again)");
+	}
+}
+
+void relay_sink_set(const struct mosquitto *client)
+{
+	const char *id = mosquitto_client_id(client);
+	relay_forget(R.sink);
+	if (!id || !(R.sink_id = strdup(id)))
+		return;
+	R.sink = client;
+	send_batch(); /* empty: tells brinkd the plugin batches */
+}
+
+bool relay_holds_back(const struct mosquitto *client, int access, const char *topic)
+{
+	return R.sink && client == R.sink && access == MOSQ_ACL_READ && is_thing_topic(topic);
+}
+
+int relay_on_message(int event, void *data, void *userdata)
+{
+	struct mosquitto_evt_message *ev = data;
+	(void)event;
+	(void)userdata;
+	if (!R.sink || !ev->topic)
+		return MOSQ_ERR_SUCCESS;
+	if (ev->client == R.sink && strcmp(ev->topic, BRINK_MQTT_BATCH_OUT) == 0) {
+		unpack(ev->payload, ev->payloadlen);
+		return MOSQ_ERR_ACL_DENIED; /* the batch itself goes no further */
+	}
+	if (ev->client == R.sink || !is_thing_topic(ev->topic))
+		return MOSQ_ERR_SUCCESS;
+	gather(ev->topic, ev->payload, ev->payloadlen);
+	/* Nobody but brinkd may read a thing's topic, and it has the reading now;
+	 * at QoS 1 the broker still routes it, so the thing gets its PUBACK. */
+	return ev->qos == 0 ? MOSQ_ERR_ACL_DENIED : MOSQ_ERR_SUCCESS;
+}
+
+void relay_flush(void)
+{
+	if (R.len)
+		send_batch();
+}
+
+void relay_forget(const struct mosquitto *client)
+{
+	if (!client || client != R.sink)
+		return;
+	R.sink = NULL;
+	free(R.sink_id);
+	R.sink_id = NULL;
+	mosquitto_free(R.buf);
+	R.buf = NULL;
+	R.len = R.cap = 0;
+}
+
+void relay_cleanup(void)
+{
+	relay_forget(R.sink);
+}
