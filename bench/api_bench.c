@@ -1,9 +1,11 @@
 /* Client side of bench-api.sh: times brinkd's REST API over one kept-alive
  * connection (libcurl).
  *
- *   api_bench start URL KEY N      POST /v1/services N times: request -> reply,
+ *   api_bench start URL KEY N [BODY]
+ *                                  POST /v1/services N times: request -> reply,
  *                                  which brinkd sends once the worker is ready;
- *                                  each service is deleted again (untimed)
+ *                                  each service is deleted again (untimed);
+ *                                  BODY: the service (default: a forward one)
  *   api_bench spaced URL KEY N     as start, 50 ms apart: a start on its own,
  *                                  as a user makes one, not right after another
  *   api_bench grow URL KEY N       as start, but the services are kept
@@ -83,8 +85,9 @@ static int delete_last(CURL *c, const char *base, struct sink *sink)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: api_bench start|spaced|grow|create URL KEY N | get FULL_URL KEY N\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: api_bench start|spaced|grow|create URL KEY N [BODY] | "
+				"get FULL_URL KEY N\n");
 		return 2;
 	}
 	const char *mode = argv[1];
@@ -92,7 +95,9 @@ int main(int argc, char **argv)
 	char url[256];
 	struct sink sink = {0};
 	struct curl_slist *hdrs;
-	const char *body = "{\"kind\":\"forward\",\"cpu\":{\"min\":0,\"max\":0.01},\"memory_mb\":16}";
+	const char *body = argc == 6 ? argv[5]
+				     : "{\"kind\":\"forward\",\"cpu\":{\"min\":0,\"max\":0.01},"
+				       "\"memory_mb\":16}";
 	bool is_list = strcmp(mode, "get") == 0;
 	snprintf(url, sizeof(url), "%s%s", argv[2], is_list ? "" : "/v1/services");
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -7,9 +7,12 @@
 #      same run (budget: analyze p99 <= 1 ms);
 #   2. analyze service start, request -> ready (the creation is acknowledged
 #      once the worker has loaded the model and is confined), p50/p99 beside
-#      a forward service's start, the two kinds alternating (budget: <= 5 ms
-#      p50 in the sandbox); the worker loads the model's compiled image
-#      (docs/analyze-engine.md), as any model uploaded since store migration 8;
+#      a forward service's start, the two kinds alternating; the worker loads
+#      the model's compiled image (docs/analyze-engine.md), as any model
+#      uploaded since store migration 8. Timed with curl (a new connection
+#      each) while brinkd is pinned to one CPU: the ratio is what this shows;
+#      the 5 ms budget is checked by bench-api.sh, which times both kinds over
+#      one kept-alive connection, as it does the forward start;
 #   3. a model upload, request -> stored: the file is checked by brink-worker
 #      in the sandbox (no budget; for scale, ECM took 16-30 s to load one).
 # The load generator is bench/fwd_bench.c in brink-tcp mode (readings carry
@@ -124,8 +127,7 @@ as50=$(pct 0.5 <"$TMP/an.ms") as99=$(pct 0.99 <"$TMP/an.ms")
 printf 'forward  start p50=%.2f ms p99=%.2f ms\nanalyze  start p50=%.2f ms p99=%.2f ms\n' \
 	"$fs50" "$fs99" "$as50" "$as99"
 awk -v a="$as50" -v f="$fs50" 'BEGIN {
-	printf "analyze/forward start p50 %.2fx; analyze p50 %.2f ms: budget 5 ms %s\n", a / f, a,
-		(a <= 5) ? "MET" : "MISSED" }'
+	printf "analyze/forward start p50 %.2fx (the 5 ms budget: bench-api.sh)\n", a / f }'
 
 echo "-- model upload with its sandboxed check, request -> stored, $STARTS uploads of ecm.h5"
 for i in $(seq "$STARTS"); do

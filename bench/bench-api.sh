@@ -3,7 +3,9 @@
 #  - service start, request -> worker ready (brinkd replies after READY),
 #    p50/p99 over 200 starts (each deleted after), beside a bare fork+exec of
 #    the same worker binary (bench-sandbox.sh) in the same run; budget 5 ms
-#    p50; then the same while growing to 1,000 running services;
+#    p50; the same for an analyze service with ECM's model (its worker loads
+#    the model before READY); then forward starts while growing to 1,000
+#    running services;
 #  - GET /v1/services with 1,000 services over a kept-alive connection, p99,
 #    beside GET /healthz (the HTTP round trip alone); budget 1 ms p99; and
 #    requests per second with wrk;
@@ -37,6 +39,14 @@ read -r P50 P99 _ < <("$BUILD/bench/api_bench" start "$URL" "$KEY" 200)
 echo "service start via REST, request -> worker ready, n=200 (each deleted after): p50 ${P50} us p99 ${P99} us (budget 5000 us p50: $(ratio "$P50" 5000)x)"
 read -r S50 S99 _ < <("$BUILD/bench/api_bench" spaced "$URL" "$KEY" 60)
 echo "service start via REST, one at a time (50 ms apart), n=60: p50 ${S50} us p99 ${S99} us (budget 5000 us p50: $(ratio "$S50" 5000)x)"
+# an analyze service of ECM's model (74 KB of weights): its worker loads the model before READY
+/usr/bin/python3 tests/e2e/analyze_models.py bench "$DATA" >/dev/null
+MID=$(curl -sf -X POST -H "Authorization: Bearer $KEY" --data-binary @"$DATA/ecm.h5" \
+	"$URL/v1/models?name=ecm&format=h5" | jq -r .id)
+TID=$(curl -sf -X POST -H "Authorization: Bearer $KEY" -d '{"name":"bench"}' "$URL/v1/things" | jq -r .id)
+ANALYZE="{\"kind\":\"analyze\",\"cpu\":{\"min\":0,\"max\":0.01},\"memory_mb\":16,\"things\":[\"$TID\"],\"model\":\"$MID\",\"columns\":[\"temp\",\"hum\"]}"
+read -r A50 A99 _ < <("$BUILD/bench/api_bench" start "$URL" "$KEY" 200 "$ANALYZE")
+echo "analyze service start (ECM's model) via REST, request -> worker ready, n=200: p50 ${A50} us p99 ${A99} us (budget 5000 us p50: $(ratio "$A50" 5000)x; forward's p50 above: $(ratio "$A50" "$P50")x)"
 bash bench/bench-sandbox.sh >"$DATA/sandbox.txt" 2>&1 || true
 BARE=$(awk '/bare fork\+exec -> READY/{print $6 * 1000, $9 * 1000; exit}' "$DATA/sandbox.txt")
 if [ -n "$BARE" ]; then

@@ -15,10 +15,10 @@
  *   costs ~18 ms CPU per start. The link prints a
  *   harmless warning about dlopen in libhdf5's plugin loader, which
  *   brink_nn_load switches off.
- * - Seccomp: after brink_nn_load, inference (both paths) makes no system
+ * - Seccomp: after brink_nn_warm_up, inference (both paths) makes no system
  *   call at all beyond what the filter allows (tested under the real filter
- *   turned into SIGSYS: tests/unit/test_engine.c). brink_nn_load warms
- *   OpenBLAS up (its buffer pool) so that happens before the filter. A load
+ *   turned into SIGSYS: tests/unit/test_engine.c). The warm-up sets up
+ *   OpenBLAS' buffer pool; the first inference does it otherwise. A load
  *   also works AFTER the filter, even as the first thing a fresh process
  *   does (tested): four calls then get EPERM and each caller goes on without
  *   them: openat of the image's pseudo file name and getcwd (libhdf5),
@@ -65,6 +65,11 @@ bool brink_nn_image_is(const void *buf, size_t len);
  * with *err set (BRINK_E_INVALID, BRINK_E_TOO_LARGE) and nothing allocated. */
 int brink_nn_image_load(const void *buf, size_t len, struct brink_nn **out,
 			struct brink_error **err);
+/* Runs both inference paths once per process, so that OpenBLAS sets up what
+ * it keeps (its gemm buffer pool, shared by every model) now rather than at
+ * the first reading. A service worker does it right after READY: it is most
+ * of what an analyze worker's start costs beyond a forward one's. */
+void brink_nn_warm_up(struct brink_nn *nn);
 size_t brink_nn_inputs(const struct brink_nn *nn);
 size_t brink_nn_outputs(const struct brink_nn *nn);
 size_t brink_nn_layers(const struct brink_nn *nn);

@@ -68,13 +68,9 @@ static int open_image(const void *buf, size_t len, hid_t *file, struct brink_err
 	return 0;
 }
 
-/* Runs both paths once per process so that OpenBLAS sets up what it keeps
- * (its gemm buffer pool, shared by every model) now, before the worker's
- * seccomp filter is loaded. Two rows are enough for that (the pool does not
- * depend on the row count) and keep it short: it is on every analyze
- * service's start path. */
+/* Two rows are enough (OpenBLAS' pool does not depend on the row count). */
 #define WARM_UP_ROWS 2
-static void warm_up(struct brink_nn *nn)
+void brink_nn_warm_up(struct brink_nn *nn)
 {
 	static bool done;
 	if (done)
@@ -101,7 +97,6 @@ int nn__finish_load(struct brink_nn *nn, int rc, struct brink_nn **out, struct b
 		brink_nn_free(nn);
 		return -1;
 	}
-	warm_up(nn);
 	*out = nn;
 	return 0;
 }

@@ -248,6 +248,12 @@ bool brink_analyze_compiled(const struct brink_analyze *a)
 	return a->compiled;
 }
 
+void brink_analyze_warm_up(struct brink_analyze *a)
+{
+	if (a->nn)
+		brink_nn_warm_up(a->nn);
+}
+
 void brink_analyze_free(struct brink_analyze *a)
 {
 	if (!a)

@@ -42,6 +42,8 @@ int brink_analyze_open(const char *config, const void *model, size_t len,
 
 /* Whether the network was loaded from its compiled image (no libhdf5). */
 bool brink_analyze_compiled(const struct brink_analyze *a);
+/* Sets up what the model's inference keeps (brink_nn_warm_up); rules need none. */
+void brink_analyze_warm_up(struct brink_analyze *a);
 
 /* Handles one record "<thing name>\n<reading as a JSON object>" received at
  * time_ns. Returns the length of the result line written to out[0..cap)

@@ -711,7 +711,10 @@ int main(int argc, char **argv)
 		return 1;
 	if (send_ready(&w, o.seccomp_fd >= 0) < 0)
 		return 1;
-	if (w.analyze && brink_analyze_compiled(w.analyze)) /* after READY: off the start path */
-		log_info("loaded the compiled model image (%zu bytes)", w.model_len);
+	if (w.analyze) { /* after READY: off the start path, before the first reading */
+		brink_analyze_warm_up(w.analyze);
+		if (brink_analyze_compiled(w.analyze))
+			log_info("loaded the compiled model image (%zu bytes)", w.model_len);
+	}
 	return serve(&w);
 }
