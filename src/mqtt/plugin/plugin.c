@@ -1,5 +1,7 @@
 /* brink-mqtt-auth.so: Mosquitto 2.0 plugin (plugin API version 5) that lets
- * brink decide who connects and what they may publish and subscribe.
+ * brink decide who connects and what they may publish and subscribe, and
+ * carries readings and output lines between the broker and brinkd's client
+ * in batches (plugin/relay.c).
  *
  * Why ask brinkd rather than read brink's store: brinkd's store is the only
  * place keys live (as hashes, behind brinkd's lock); a second reader of the
@@ -294,7 +296,7 @@ static int on_acl_check(int event, void *data, void *userdata)
 	if (e && ev->topic && brink_mqtt_allowed(&e->who, ev->access, ev->topic)) {
 		if (ev->access == BRINK_MQTT_SUBSCRIBE && e->who.role == BRINK_MQTT_INTERNAL &&
 		    strcmp(ev->topic, BRINK_MQTT_BATCH_IN) == 0)
-			relay_sink_set(ev->client);
+			relay_sink_set(ev->client); /* brinkd asks for batches */
 		if (ev->access == BRINK_MQTT_SUBSCRIBE && e->who.role == BRINK_MQTT_TENANT &&
 		    !e->watching) {
 			e->watching = true; /* until it goes: unsubscribing is not followed */
