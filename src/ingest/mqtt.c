@@ -39,7 +39,7 @@
 #define IN_CHUNK 65536           /* what one recv() may take beyond a packet's start */
 #define OUT_HIGH (MQTT_OUT_MAX / 2) /* above it, no reading until the broker took some */
 #define OUT_FIRST 16384          /* the output buffer's first size; it doubles */
-#define TOPIC_ROOM 512           /* a readings topic and headers beside ingest.max_line */
+#define TOPIC_ROOM 512           /* a topic and headers beside a batch's payload */
 #define READINGS_FILTER "brink/+/things/+"
 #define SUB_READINGS 1 /* packet ids of the two subscriptions */
 #define SUB_BATCHES 2

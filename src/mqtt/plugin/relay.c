@@ -39,6 +39,14 @@ static bool is_thing_topic(const char *topic)
 	return topic && brink_mqtt_thing_topic_parse(topic, strlen(topic), &who) == BRINK_MQTT_OK;
 }
 
+/* Frees what was gathered (if anything is left) and starts anew. */
+static void drop_batch(void)
+{
+	mosquitto_free(R.buf);
+	R.buf = NULL;
+	R.len = R.cap = 0;
+}
+
 /* Hands the batch to the broker for brinkd's client (the broker frees it)
  * and starts a new one. */
 static void send_batch(void)
@@ -49,9 +57,7 @@ static void send_batch(void)
 	    mosquitto_broker_publish(R.sink_id, BRINK_MQTT_BATCH_IN, (int)R.len, R.buf, 0, false,
 				     NULL) == MOSQ_ERR_SUCCESS)
 		R.buf = NULL;
-	mosquitto_free(R.buf);
-	R.buf = NULL;
-	R.len = R.cap = 0;
+	drop_batch();
 }
 
 /* Room for n more bytes in the batch: a new buffer when needed, the full
@@ -122,7 +128,7 @@ void relay_sink_set(const struct mosquitto *client)
 
 bool relay_holds_back(const struct mosquitto *client, int access, const char *topic)
 {
-	return R.sink && client == R.sink && access == MOSQ_ACL_READ && is_thing_topic(topic);
+	return client == R.sink && access == MOSQ_ACL_READ && is_thing_topic(topic);
 }
 
 int relay_on_message(int event, void *data, void *userdata)
@@ -157,9 +163,7 @@ void relay_forget(const struct mosquitto *client)
 	R.sink = NULL;
 	free(R.sink_id);
 	R.sink_id = NULL;
-	mosquitto_free(R.buf);
-	R.buf = NULL;
-	R.len = R.cap = 0;
+	drop_batch();
 }
 
 void relay_cleanup(void)
