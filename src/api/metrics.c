@@ -151,6 +151,10 @@ static void put_mqtt(struct text *t, struct brink_router *r)
 	put(t, "# HELP brink_mqtt_dropped_total Output lines dropped: the broker was slower.\n"
 	       "# TYPE brink_mqtt_dropped_total counter\nbrink_mqtt_dropped_total %llu\n",
 	    (unsigned long long)s.mqtt_dropped);
+	put(t, "# HELP brink_mqtt_dropped_readings_total Readings the broker's plugin dropped:"
+	       " brinkd was slower.\n# TYPE brink_mqtt_dropped_readings_total counter\n"
+	       "brink_mqtt_dropped_readings_total %llu\n",
+	    (unsigned long long)s.mqtt_dropped_readings);
 	put(t, "# HELP brink_mqtt_broker_starts_total Starts of brinkd's own broker.\n"
 	       "# TYPE brink_mqtt_broker_starts_total counter\nbrink_mqtt_broker_starts_total %llu\n",
 	    (unsigned long long)s.mqtt_broker_starts);

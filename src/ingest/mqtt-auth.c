@@ -1,9 +1,10 @@
 /* brinkd's side of the Mosquitto plugin's channel (mqtt/authproto.h): each
  * AUTH line is checked against the store (the single source of truth, so a
  * rotated key or a deleted thing is refused at once) and answered; DENIED
- * reports are counted and logged. The store is asked on the I/O thread, as
- * the TCP ingest does when a thing authenticates. A thing brinkd accepts is
- * remembered for its readings' topic (mqtt__thing_find). */
+ * and DROPPED reports are counted (DENIED logged); the records after a BATCH
+ * line are readings (mqtt__on_batch). The store is asked on the I/O thread,
+ * as the TCP ingest does when a thing authenticates. A thing brinkd accepts
+ * is remembered for its readings' topic (mqtt__thing_find). */
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -14,12 +15,17 @@
 #include "brink/log.h"
 #include "ingest/mqtt-internal.h"
 
+/* Room for a line; a batch gets room for itself and a line after it. */
+#define CHANNEL_BUF_FIRST (2 * BRINK_MQTT_LINE_MAX)
+
 struct mqtt_channel {
 	uv_pipe_t pipe;
 	struct brink_mqtt_ingest *m;
 	bool closing;
-	size_t len;
-	char buf[2 * BRINK_MQTT_LINE_MAX];
+	bool in_batch; /* a BATCH line was read: batch_len bytes of records come next */
+	size_t batch_len;
+	char *buf; /* received, not handled yet: len of cap bytes */
+	size_t len, cap;
 	struct mqtt_channel *next;
 };
 
@@ -164,7 +170,9 @@ bool mqtt__may_log(struct brink_mqtt_ingest *m, uint64_t *last)
 
 static void channel_on_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct mqtt_channel *c = h->data;
+	free(c->buf);
+	free(c);
 }
 
 static void channel_close(struct mqtt_channel *c)
@@ -220,20 +228,57 @@ static void on_line(struct mqtt_channel *c, const char *line, size_t len)
 			log_warn("mqtt: a malformed line from the broker's plugin, ignored");
 		return;
 	}
-	if (rq.kind == BRINK_MQTT_AUTH)
+	if (rq.kind == BRINK_MQTT_AUTH) {
 		answer_auth(c, &rq);
-	else if (rq.kind == BRINK_MQTT_WATCH)
+	} else if (rq.kind == BRINK_MQTT_WATCH) {
 		set_watch(c->m, rq.user, rq.watching);
-	else
+	} else if (rq.kind == BRINK_MQTT_BATCH) {
+		c->in_batch = true;
+		c->batch_len = rq.length;
+	} else if (rq.kind == BRINK_MQTT_DROPPED) {
+		atomic_fetch_add(&c->m->r->stats.mqtt_dropped_readings, rq.count);
+	} else {
 		note_denied(c->m, &rq);
+	}
 	sodium_memzero(rq.pass, sizeof(rq.pass));
 }
 
+/* Offers the free end of the buffer, grown first when a batch needs it. */
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct mqtt_channel *c = h->data;
+	size_t want = c->in_batch ? c->batch_len + CHANNEL_BUF_FIRST : CHANNEL_BUF_FIRST;
 	(void)suggested;
-	*buf = uv_buf_init(c->buf + c->len, (unsigned)(sizeof(c->buf) - c->len));
+	if (want > c->cap) {
+		char *p = realloc(c->buf, want);
+		if (p) {
+			c->buf = p;
+			c->cap = want;
+		}
+	}
+	*buf = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
+}
+
+/* Handles every complete line and batch from `start` on; returns where the
+ * unhandled rest begins. */
+static char *handle_input(struct mqtt_channel *c, char *start)
+{
+	char *end = c->buf + c->len, *nl;
+	while (!c->closing) {
+		if (c->in_batch) {
+			if ((size_t)(end - start) < c->batch_len)
+				break;
+			c->in_batch = false;
+			mqtt__on_batch(c->m, (const uint8_t *)start, c->batch_len);
+			start += c->batch_len;
+		} else if ((nl = memchr(start, '\n', (size_t)(end - start)))) {
+			on_line(c, start, (size_t)(nl - start));
+			start = nl + 1;
+		} else {
+			break;
+		}
+	}
+	return start;
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -245,19 +290,18 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	c->len += (size_t)n;
-	char *start = c->buf, *nl;
-	while (!c->closing && (nl = memchr(start, '\n', c->len - (size_t)(start - c->buf)))) {
-		on_line(c, start, (size_t)(nl - start));
-		start = nl + 1;
-	}
+	char *start = handle_input(c, c->buf);
 	if (c->closing)
 		return;
 	c->len -= (size_t)(start - c->buf);
 	memmove(c->buf, start, c->len);
-	if (c->len >= BRINK_MQTT_LINE_MAX) {
+	if (!c->in_batch && c->len >= BRINK_MQTT_LINE_MAX) {
 		log_warn("mqtt: a line longer than %d bytes from the broker's plugin: closing its "
 			 "channel",
 			 BRINK_MQTT_LINE_MAX);
+		channel_close(c);
+	} else if (c->len == c->cap) {
+		log_warn("mqtt: no memory for a batch from the broker's plugin: closing its channel");
 		channel_close(c);
 	}
 }

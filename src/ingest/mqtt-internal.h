@@ -67,6 +67,9 @@ uint8_t *mqtt__out_room(struct brink_mqtt_ingest *m, size_t n, size_t limit);
 int mqtt__flush(struct brink_mqtt_ingest *m);
 /* The connection is gone or failed: try again later. */
 void mqtt__connection_lost(struct brink_mqtt_ingest *m);
+/* A BATCH of readings from a plugin's channel (an empty one: the plugin
+ * batches, so output goes as $brink/out batches on this connection). */
+void mqtt__on_batch(struct brink_mqtt_ingest *m, const uint8_t *records, size_t len);
 
 /* mqtt-auth.c */
 /* Whether to log a refusal now: at most once every 10 s for each *last. */

@@ -8,10 +8,11 @@
  * In: it subscribes to brink/+/things/+; the broker's plugin let only the
  * thing named in a topic publish there, and brinkd remembers the things it
  * accepted (mqtt-auth.c), so a topic names a known thing or is refused. It
- * also subscribes to $brink/in: brink's plugin then sends it the readings in
- * batches instead (mqtt/batch.h), and takes its output in batches too. One
- * recv() takes what the socket has and every complete packet in it is
- * parsed in place; a packet larger than max_packet is skipped and counted.
+ * also subscribes to $brink/in: brink's plugin then sends the readings in
+ * batches on its channel instead (mqtt/batch.h, mqtt__on_batch), and takes
+ * this client's output in batches too. One recv() takes what the socket has
+ * and every complete packet in it is parsed in place; a packet larger than
+ * max_packet is skipped and counted.
  * Out: mqtt-out.c. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -323,38 +324,28 @@ static int on_connack(struct brink_mqtt_ingest *m, const struct brink_mqtt_packe
 	return send_control(m, 64, enc_sub_batches, NULL);
 }
 
-/* A batch of readings from brink's plugin: it batches from now on, both ways.
- * Only while a plugin is connected to brinkd: on another broker, $brink/in
- * would be anybody's topic. */
-static void on_batch(struct brink_mqtt_ingest *m, const struct brink_mqtt_packet *pk)
+void mqtt__on_batch(struct brink_mqtt_ingest *m, const uint8_t *records, size_t len)
 {
 	struct brink_mqtt_record rec;
 	size_t off = 0;
 	enum brink_mqtt_batch_next rc;
-	if (!m->channels) {
-		refuse(m, BRINK_MQTT_BATCH_IN, strlen(BRINK_MQTT_BATCH_IN),
-		       "a batch, but brink's plugin is not connected");
-		return;
-	}
-	if (!m->batched)
+	if (!len && m->connected && !m->batched) {
 		log_info("mqtt: the broker's plugin batches readings and output");
-	m->batched = true;
-	while ((rc = brink_mqtt_record_next(pk->payload, pk->payload_len, &off, &rec)) ==
-	       BRINK_MQTT_BATCH_RECORD)
+		m->batched = true;
+	}
+	while ((rc = brink_mqtt_record_next(records, len, &off, &rec)) == BRINK_MQTT_BATCH_RECORD)
 		on_reading(m, &rec);
 	if (rc != BRINK_MQTT_BATCH_END)
-		refuse(m, BRINK_MQTT_BATCH_IN, strlen(BRINK_MQTT_BATCH_IN),
+		refuse(m, "(a batch)", 9,
 		       "a malformed batch from the broker's plugin (the rest of it dropped)");
 }
 
+/* A reading on a thing's topic: from a broker without brink's plugin (with
+ * it, readings come in batches on the plugin's channel). */
 static void on_publish(struct brink_mqtt_ingest *m, const struct brink_mqtt_packet *pk)
 {
 	struct brink_mqtt_record rec = {pk->topic, pk->topic_len, pk->payload, pk->payload_len};
-	if (pk->topic_len == strlen(BRINK_MQTT_BATCH_IN) &&
-	    memcmp(pk->topic, BRINK_MQTT_BATCH_IN, pk->topic_len) == 0)
-		on_batch(m, pk);
-	else
-		on_reading(m, &rec);
+	on_reading(m, &rec);
 }
 
 /* One packet from the broker. -1: the connection is to be dropped. */

@@ -1,4 +1,5 @@
 #include "mqtt/authproto.h"
+#include "mqtt/batch.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -145,6 +146,13 @@ size_t brink_mqtt_request_format(const struct brink_mqtt_request *rq, char *out,
 	       tn = strnlen(rq->topic, sizeof(rq->topic));
 	if (cap > BRINK_MQTT_LINE_MAX)
 		cap = BRINK_MQTT_LINE_MAX;
+	if (rq->kind == BRINK_MQTT_BATCH)
+		return rq->length <= BRINK_MQTT_BATCH_MAX
+			       ? fits(snprintf(out, cap, "BATCH %" PRIu32 "\n", rq->length), cap)
+			       : 0;
+	if (rq->kind == BRINK_MQTT_DROPPED)
+		return rq->count ? fits(snprintf(out, cap, "DROPPED %" PRIu32 "\n", rq->count), cap)
+				 : 0;
 	if (!field_ok(rq->user, un, BRINK_MQTT_USER_MAX))
 		return 0;
 	if (rq->kind == BRINK_MQTT_WATCH)
@@ -226,7 +234,26 @@ static enum brink_mqtt_status parse_watch(struct cursor *c, struct brink_mqtt_re
 	return BRINK_MQTT_OK;
 }
 
-/* AUTH <seq> <user> <pass> | DENIED <count> <access> <user> <topic> | WATCH */
+/* BATCH <length> | DROPPED <count>: a kind and one number, the last word */
+static enum brink_mqtt_status parse_number_line(struct cursor *c, bool batch,
+						struct brink_mqtt_request *out)
+{
+	const char *w;
+	size_t n;
+	uint32_t v;
+	if (!next_word(c, &w, &n) || w + n != c->end || !parse_seq(w, n, &v) ||
+	    (batch ? v > BRINK_MQTT_BATCH_MAX : v == 0))
+		return BRINK_MQTT_BAD;
+	memset(out, 0, sizeof(*out));
+	out->kind = batch ? BRINK_MQTT_BATCH : BRINK_MQTT_DROPPED;
+	if (batch)
+		out->length = v;
+	else
+		out->count = v;
+	return BRINK_MQTT_OK;
+}
+
+/* AUTH <seq> <user> <pass> | DENIED <count> <access> <user> <topic> | WATCH | BATCH | DROPPED */
 enum brink_mqtt_status brink_mqtt_request_parse(const char *line, size_t len,
 						struct brink_mqtt_request *out)
 {
@@ -238,6 +265,8 @@ enum brink_mqtt_status brink_mqtt_request_parse(const char *line, size_t len,
 		return BRINK_MQTT_BAD;
 	if (word_is(w, n, "WATCH"))
 		return parse_watch(&c, out);
+	if (word_is(w, n, "BATCH") || word_is(w, n, "DROPPED"))
+		return parse_number_line(&c, word_is(w, n, "BATCH"), out);
 	bool denied = word_is(w, n, "DENIED");
 	if ((!denied && !word_is(w, n, "AUTH")) || !next_word(&c, &w, &n) ||
 	    !parse_seq(w, n, &num) || (denied && (num == 0 || !next_word(&c, &w, &n) ||

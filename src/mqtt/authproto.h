@@ -23,6 +23,13 @@
  * and whether some client of a tenant subscribed to its services' output
  * (brinkd publishes a tenant's lines only then, when a plugin reports):
  *   WATCH 1|0 <tenant>\n
+ * and things' readings, gathered in one pass of the broker's loop: a line
+ * followed by <length> bytes of batch records (mqtt/batch.h), at most
+ * BRINK_MQTT_BATCH_MAX (an empty one says the plugin batches):
+ *   BATCH <length>\n<records>
+ * and how many readings it dropped since its last report, brinkd being too
+ * slow to take them (counted in /metrics):
+ *   DROPPED <count>\n
  * Every field is printable ASCII without spaces; a line is at most
  * BRINK_MQTT_LINE_MAX bytes with its newline. */
 #ifndef BRINK_MQTT_AUTHPROTO_H
@@ -69,11 +76,13 @@ struct brink_mqtt_who {
 #define BRINK_MQTT_TOPIC_MAX 128 /* of a DENIED report: longer topics are cut */
 
 struct brink_mqtt_request {
-	enum { BRINK_MQTT_AUTH, BRINK_MQTT_DENIED, BRINK_MQTT_WATCH } kind;
+	enum { BRINK_MQTT_AUTH, BRINK_MQTT_DENIED, BRINK_MQTT_WATCH, BRINK_MQTT_BATCH,
+	       BRINK_MQTT_DROPPED } kind;
 	uint32_t seq;   /* AUTH */
-	uint32_t count; /* DENIED: refusals, the last of which is described */
+	uint32_t count; /* DENIED: refusals, the last of which is described; DROPPED */
 	int access;     /* DENIED */
 	bool watching;  /* WATCH */
+	uint32_t length; /* BATCH: the bytes of records after the line */
 	char user[BRINK_MQTT_USER_MAX + 1]; /* WATCH: the tenant */
 	char pass[BRINK_MQTT_PASS_MAX + 1];     /* AUTH */
 	char topic[BRINK_MQTT_TOPIC_MAX + 1]; /* DENIED */

@@ -1,12 +1,14 @@
-/* Batches between brink's Mosquitto plugin and brinkd's client: many
- * messages carried as the payload of one MQTT PUBLISH on a reserved topic,
- * so that a reading crosses the broker as one message on its way in and as
- * one on its way out, not two each (docs/dataplane.md has the figures).
+/* Batches between brink's Mosquitto plugin and brinkd: many messages in
+ * one, so that a reading crosses the broker as one message on its way in and
+ * as one on its way out, not two each (docs/dataplane.md has the figures).
  *
- *   $brink/in    the plugin → brinkd: things' readings, gathered in one pass
- *                of the broker's loop (an empty one says the plugin batches)
- *   $brink/out   brinkd → the plugin: services' lines, which the plugin
- *                publishes one message per line
+ *   readings     the plugin → brinkd, on the plugin's channel (a BATCH line,
+ *                mqtt/authproto.h): things' readings, gathered in one pass
+ *                of the broker's loop. brinkd's client subscribing to
+ *                $brink/in asks for them; an empty batch says they come.
+ *   $brink/out   brinkd's client → the plugin, as the payload of a PUBLISH:
+ *                services' lines, which the plugin publishes one message
+ *                per line
  *
  * Only brinkd's own client may use these topics (mqtt/authproto.c), and "#"
  * never matches a topic starting with '$' (MQTT 3.1.1, section 4.7.2).

@@ -85,7 +85,7 @@ struct brink_router {
 			refused_auth, connections, stream_dropped;
 		atomic_ullong refused_dtls, refused_malformed;
 		atomic_ullong mqtt_refused_auth, mqtt_refused_acl, mqtt_published, mqtt_dropped,
-			mqtt_broker_starts;
+			mqtt_broker_starts, mqtt_dropped_readings;
 		atomic_int mqtt_connected;
 	} stats;
 };

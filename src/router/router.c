@@ -523,6 +523,7 @@ void brink_router_stats(struct brink_router *r, struct brink_router_stats *out)
 	out->mqtt_published = atomic_load(&r->stats.mqtt_published);
 	out->mqtt_dropped = atomic_load(&r->stats.mqtt_dropped);
 	out->mqtt_broker_starts = atomic_load(&r->stats.mqtt_broker_starts);
+	out->mqtt_dropped_readings = atomic_load(&r->stats.mqtt_dropped_readings);
 	out->mqtt_connected = atomic_load(&r->stats.mqtt_connected) != 0;
 }
 

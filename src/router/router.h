@@ -42,6 +42,7 @@ struct brink_router_stats {
 	uint64_t stream_dropped; /* lines stream-port clients were too slow to take */
 	uint64_t mqtt_refused_auth, mqtt_refused_acl, mqtt_published, mqtt_dropped,
 		mqtt_broker_starts;
+	uint64_t mqtt_dropped_readings; /* readings the broker's plugin could not give brinkd */
 	bool mqtt_connected;
 };
 

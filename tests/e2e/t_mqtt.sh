@@ -133,6 +133,30 @@ pub alpha/roof "$TK" brink/alpha/things/roof '{"temp":"43"}'
 wait $NEW
 check "the new key receives" grep -q '"temp":"43"' "$DATA_DIR/new.txt"
 
+# brinkd paused: the broker does not wait for it; readings beyond what the
+# plugin holds for brinkd (1 MiB) are dropped and counted, then flow again
+mkfifo "$DATA_DIR/flood"
+mosquitto_pub -p "$MQTT_PORT" -u alpha/roof -P "$TK" -t brink/alpha/things/roof -l \
+	<"$DATA_DIR/flood" 2>/dev/null &
+FLOOD=$!
+exec 7>"$DATA_DIR/flood"
+sleep 0.5
+broker=$(broker_pids)
+kill -STOP "$BRINKD_PID"
+pad=$(printf '%080d' 0)
+for i in $(seq 30000); do printf '{"temp":"%d","pad":"%s"}\n' "$i" "$pad"; done >&7
+sleep 1
+check "brinkd paused: the broker keeps reading things" test "$(broker_pids)" = "$broker"
+kill -CONT "$BRINKD_PID"
+exec 7>&-
+wait $FLOOD
+check "... the readings brinkd could not take are counted as dropped" \
+	wait_metric brink_mqtt_dropped_readings_total 1
+got=$(metric brink_ingest_readings_total)
+check "... and thousands that waited for it were not ($got)" test "$got" -ge 5000
+pub alpha/roof "$TK" brink/alpha/things/roof '{"temp":"40"}'
+check "... then readings flow again" wait_metric brink_ingest_readings_total $((got + 1))
+
 # the broker dies: brinkd starts it again and ingest resumes
 old=$(broker_pids)
 kill -KILL $old

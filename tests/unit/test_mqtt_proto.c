@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "mqtt/authproto.h"
+#include "mqtt/batch.h"
 
 static struct brink_mqtt_who who_of(const char *user)
 {
@@ -146,6 +147,26 @@ static void test_request_roundtrip(void **state)
 	assert_string_equal(back.user, "acme");
 	assert_int_equal(brink_mqtt_request_parse("WATCH 0 acme", 12, &back), BRINK_MQTT_OK);
 	assert_false(back.watching);
+
+	struct brink_mqtt_request bq = {.kind = BRINK_MQTT_BATCH, .length = BRINK_MQTT_BATCH_MAX};
+	n = brink_mqtt_request_format(&bq, line, sizeof(line));
+	assert_memory_equal(line, "BATCH 262144\n", n);
+	assert_int_equal(brink_mqtt_request_parse(line, n - 1, &back), BRINK_MQTT_OK);
+	assert_int_equal(back.kind, BRINK_MQTT_BATCH);
+	assert_int_equal(back.length, BRINK_MQTT_BATCH_MAX);
+	assert_int_equal(brink_mqtt_request_parse("BATCH 0", 7, &back), BRINK_MQTT_OK);
+	assert_int_equal(back.length, 0); /* the plugin's hello */
+	bq.length++;
+	assert_int_equal(brink_mqtt_request_format(&bq, line, sizeof(line)), 0);
+
+	struct brink_mqtt_request dq = {.kind = BRINK_MQTT_DROPPED, .count = 17};
+	n = brink_mqtt_request_format(&dq, line, sizeof(line));
+	assert_memory_equal(line, "DROPPED 17\n", n);
+	assert_int_equal(brink_mqtt_request_parse(line, n - 1, &back), BRINK_MQTT_OK);
+	assert_int_equal(back.kind, BRINK_MQTT_DROPPED);
+	assert_int_equal(back.count, 17);
+	dq.count = 0; /* nothing to report */
+	assert_int_equal(brink_mqtt_request_format(&dq, line, sizeof(line)), 0);
 }
 
 static void test_request_refused(void **state)
@@ -156,7 +177,9 @@ static void test_request_refused(void **state)
 		"auth 1 u p", "AUTH x u p", "AUTH 4294967296 u p", "AUTH 12345678901 u p",
 		"AUTH -1 u p", "AUTH 1 u\tx p", "DENIED 0 4 u t", "DENIED 1 16 u t", "DENIED 1 4 u",
 		"HELLO 1 u p", "WATCH 2 acme", "WATCH 1", "WATCH 1 a/b", "WATCH 1 acme x",
-		"WATCH 01 acme", NULL};
+		"WATCH 01 acme", "BATCH", "BATCH 262145", "BATCH 4294967295", "BATCH -1",
+		"BATCH 01", "BATCH 1 2", "BATCH 1 ", "BATCH x", "DROPPED 0", "DROPPED", "DROPPED 1 u",
+		NULL};
 	struct brink_mqtt_request rq;
 	memset(&rq, 0x5a, sizeof(rq));
 	for (int i = 0; bad[i]; i++) {

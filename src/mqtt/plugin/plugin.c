@@ -1,7 +1,7 @@
 /* brink-mqtt-auth.so: Mosquitto 2.0 plugin (plugin API version 5) that lets
  * brink decide who connects and what they may publish and subscribe, and
- * carries readings and output lines between the broker and brinkd's client
- * in batches (plugin/relay.c).
+ * carries readings to brinkd and output lines from brinkd's client in
+ * batches (plugin/relay.c).
  *
  * Why ask brinkd rather than read brink's store: brinkd's store is the only
  * place keys live (as hashes, behind brinkd's lock); a second reader of the
@@ -21,6 +21,13 @@
  * socket PATH (brinkd's unix socket, for a broker brinkd does not start);
  * timeout_ms (default 2000); cache_ms.
  *
+ * Everything for brinkd goes through one outbox, in order: what the socket
+ * does not take at once waits there and goes at the next pass of the
+ * broker's loop, so a busy brinkd never stops the broker. Batches of
+ * readings wait at most OUTBOX_MAX bytes; beyond, they are dropped and
+ * counted (DROPPED); a question (AUTH) waits for the outbox to empty, up to
+ * its timeout.
+ *
  * Mosquitto calls plugins from its one thread: no locking here. */
 #include <errno.h>
 #include <poll.h>
@@ -29,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +49,8 @@
 #include "mqtt/authproto.h"
 #include "mqtt/batch.h"
 #include "mqtt/plugin/relay.h"
+
+#define OUTBOX_MAX (1024 * 1024) /* bytes of batches waiting for brinkd's socket */
 
 struct client_entry {
 	const struct mosquitto *client; /* the key */
@@ -70,6 +80,9 @@ static struct {
 	size_t len;
 	struct client_entry *clients;
 	struct tenant_watch *watched;
+	uint8_t *out; /* for brinkd, not written yet: out_len of out_cap bytes */
+	size_t out_len, out_cap;
+	uint32_t dropped; /* readings dropped, not reported yet */
 	struct brink_mqtt_request denied; /* refusals not reported yet, the last described */
 	int64_t reported_ms;
 } P = {.fd = -1, .timeout_ms = 2000, .cache_ms = 1000};
@@ -81,12 +94,16 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* An inherited channel stays open (only brinkd's end closing ends it), and
+ * so does its outbox: what it holds continues what was sent. */
 static void channel_close(void)
 {
 	if (P.fd >= 0 && !P.inherited)
 		close(P.fd);
-	if (!P.inherited)
+	if (!P.inherited) {
 		P.fd = -1;
+		P.out_len = 0;
+	}
 	P.len = 0;
 }
 
@@ -110,9 +127,77 @@ static bool channel_open(void)
 	return P.fd >= 0;
 }
 
+/* Writes what the outbox holds, as much as the socket takes now. false: the
+ * channel broke. */
+static bool outbox_pump(void)
+{
+	while (P.out_len) {
+		ssize_t n = send(P.fd, P.out, P.out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK;
+		P.out_len -= (size_t)n;
+		memmove(P.out, P.out + n, P.out_len);
+	}
+	return true;
+}
+
+/* Queues the parts behind what waits and writes what the socket takes. All
+ * or nothing: false (nothing queued) when there is no room. */
+static bool channel_send(const struct iovec *part, int count)
+{
+	size_t total = 0;
+	for (int i = 0; i < count; i++)
+		total += part[i].iov_len;
+	if (P.out_len + total > P.out_cap) {
+		size_t cap = P.out_cap ? P.out_cap : 4096;
+		while (cap < P.out_len + total)
+			cap *= 2;
+		uint8_t *p = realloc(P.out, cap);
+		if (!p)
+			return false;
+		P.out = p;
+		P.out_cap = cap;
+	}
+	for (int i = 0; i < count; i++) {
+		if (part[i].iov_len)
+			memcpy(P.out + P.out_len, part[i].iov_base, part[i].iov_len);
+		P.out_len += part[i].iov_len;
+	}
+	if (!outbox_pump())
+		channel_close();
+	return true;
+}
+
+/* Waits until the outbox is written, up to the deadline. */
+static bool outbox_drain(int64_t deadline)
+{
+	while (P.fd >= 0 && P.out_len) {
+		int64_t left = deadline - now_ms();
+		struct pollfd pfd = {.fd = P.fd, .events = POLLOUT};
+		if (left <= 0 || poll(&pfd, 1, (int)left) < 0 || !outbox_pump())
+			return false;
+	}
+	return P.fd >= 0;
+}
+
 static bool send_line(const char *line, size_t n)
 {
-	return send(P.fd, line, n, MSG_NOSIGNAL) == (ssize_t)n;
+	struct iovec part = {(void *)line, n};
+	return channel_send(&part, 1) && P.fd >= 0;
+}
+
+bool plugin_send_batch(const uint8_t *records, size_t len, uint32_t count)
+{
+	struct brink_mqtt_request rq = {.kind = BRINK_MQTT_BATCH, .length = (uint32_t)len};
+	char line[BRINK_MQTT_LINE_MAX];
+	size_t n = len <= BRINK_MQTT_BATCH_MAX ? brink_mqtt_request_format(&rq, line, sizeof(line)) : 0;
+	struct iovec part[2] = {{line, n}, {(void *)records, len}};
+	if (n && P.fd >= 0 && P.out_len + n + len <= OUTBOX_MAX && channel_send(part, 2))
+		return true;
+	P.dropped += count;
+	return false;
 }
 
 /* Takes one answer line out of P.in; 1 when one was there, 0 none yet, -1
@@ -170,11 +255,13 @@ static enum brink_mqtt_role ask_brinkd(const char *user, const char *pass)
 		return BRINK_MQTT_NONE; /* cannot be a brink credential */
 	if (!channel_open())
 		return BRINK_MQTT_NONE;
-	if (!send_line(line, n)) {
+	int64_t deadline = now_ms() + P.timeout_ms;
+	if (!send_line(line, n) || !outbox_drain(deadline)) {
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "brink-auth: brinkd does not read: refusing");
 		channel_close();
 		return BRINK_MQTT_NONE;
 	}
-	return await_answer(rq.seq, now_ms() + P.timeout_ms);
+	return await_answer(rq.seq, deadline);
 }
 
 static void report_watch(const char *tenant, bool watching)
@@ -330,14 +417,26 @@ static bool brinkd_gone(void)
 	return r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR);
 }
 
-/* After each pass of the broker's loop: sends the readings it gathered. At
- * most once a second: reports refusals to brinkd; stops the broker when the
- * brinkd that started it is gone. */
+/* A DENIED or DROPPED report, when there is something to report. */
+static void report(struct brink_mqtt_request *rq)
+{
+	char line[BRINK_MQTT_LINE_MAX];
+	size_t n = rq->count && P.fd >= 0 ? brink_mqtt_request_format(rq, line, sizeof(line)) : 0;
+	if (n && !send_line(line, n))
+		channel_close();
+	rq->count = 0;
+}
+
+/* After each pass of the broker's loop: sends the readings it gathered and
+ * what waits in the outbox. At most once a second: reports refusals and
+ * drops to brinkd; stops the broker when the brinkd that started it is gone. */
 static int on_tick(int event, void *data, void *userdata)
 {
 	(void)event;
 	(void)data;
 	(void)userdata;
+	if (P.out_len && P.fd >= 0 && !outbox_pump())
+		channel_close();
 	relay_flush();
 	int64_t now = now_ms();
 	if (now - P.reported_ms < 1000)
@@ -348,13 +447,10 @@ static int on_tick(int event, void *data, void *userdata)
 		kill(getpid(), SIGTERM);
 		return MOSQ_ERR_SUCCESS;
 	}
-	if (P.denied.count && P.fd >= 0) {
-		char line[BRINK_MQTT_LINE_MAX];
-		size_t n = brink_mqtt_request_format(&P.denied, line, sizeof(line));
-		if (n && !send_line(line, n))
-			channel_close();
-		P.denied.count = 0;
-	}
+	report(&P.denied);
+	struct brink_mqtt_request dropped = {.kind = BRINK_MQTT_DROPPED, .count = P.dropped};
+	P.dropped = 0;
+	report(&dropped);
 	return MOSQ_ERR_SUCCESS;
 }
 
@@ -434,5 +530,8 @@ int mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *opts, int opt
 	if (P.fd >= 0)
 		close(P.fd);
 	P.fd = -1;
+	free(P.out);
+	P.out = NULL;
+	P.out_len = P.out_cap = 0;
 	return MOSQ_ERR_SUCCESS;
 }

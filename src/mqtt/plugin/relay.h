@@ -1,16 +1,23 @@
 /* The plugin's half of the batches (mqtt/batch.h): things' readings go to
- * brinkd's client gathered in one message per pass of the broker's loop,
- * and brinkd's batches of services' lines are published one message per
- * line. Mosquitto calls plugins from its one thread: no locking here. */
+ * brinkd gathered in one BATCH per pass of the broker's loop, and brinkd's
+ * batches of services' lines are published one message per line. Mosquitto
+ * calls plugins from its one thread: no locking here. */
 #ifndef BRINK_MQTT_PLUGIN_RELAY_H
 #define BRINK_MQTT_PLUGIN_RELAY_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct mosquitto;
 
-/* brinkd's client (only it may) subscribed to $brink/in: readings go to it
- * in batches from now on, and it hears so at once (an empty batch). */
+/* plugin.c: sends a batch of count records to brinkd on the channel; false
+ * when it cannot (the channel closed, or too much already waits): then the
+ * readings are counted as dropped. */
+bool plugin_send_batch(const uint8_t *records, size_t len, uint32_t count);
+
+/* brinkd's client (only it may) subscribed to $brink/in: readings go to
+ * brinkd in batches from now on, and it hears so at once (an empty batch). */
 void relay_sink_set(const struct mosquitto *client);
 /* Whether a delivery to this client is left out because it gets it in a
  * batch instead: a thing's reading, for brinkd's client. */
