@@ -140,16 +140,35 @@ void brink_mqtt_field_sanitize(const char *src, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* "<word><n>\n" without snprintf, which costs the broker a few percent
+ * when the plugin formats a BATCH line for every pass of its loop. */
+static size_t word_and_number(const char *word, uint32_t n, char *out, size_t cap)
+{
+	char digits[10];
+	size_t wn = strlen(word), dn = 0;
+	do {
+		digits[dn++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	if (wn + dn + 1 >= cap)
+		return 0;
+	memcpy(out, word, wn);
+	for (size_t i = 0; i < dn; i++)
+		out[wn + i] = digits[dn - 1 - i];
+	out[wn + dn] = '\n';
+	out[wn + dn + 1] = '\0';
+	return wn + dn + 1;
+}
+
 size_t brink_mqtt_request_format(const struct brink_mqtt_request *rq, char *out, size_t cap)
 {
 	size_t un = strnlen(rq->user, sizeof(rq->user)), pn = strnlen(rq->pass, sizeof(rq->pass)),
 	       tn = strnlen(rq->topic, sizeof(rq->topic));
 	if (cap > BRINK_MQTT_LINE_MAX)
 		cap = BRINK_MQTT_LINE_MAX;
-	if (rq->kind == BRINK_MQTT_BATCH)
-		return rq->length <= BRINK_MQTT_BATCH_MAX
-			       ? fits(snprintf(out, cap, "BATCH %" PRIu32 "\n", rq->length), cap)
-			       : 0;
+	if (rq->kind == BRINK_MQTT_BATCH) /* once per pass of the broker's loop */
+		return rq->length <= BRINK_MQTT_BATCH_MAX ? word_and_number("BATCH ", rq->length, out, cap)
+							  : 0;
 	if (rq->kind == BRINK_MQTT_DROPPED)
 		return rq->count ? fits(snprintf(out, cap, "DROPPED %" PRIu32 "\n", rq->count), cap)
 				 : 0;
