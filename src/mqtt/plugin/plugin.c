@@ -150,16 +150,8 @@ static bool channel_send(const struct iovec *part, int count)
 	size_t total = 0;
 	for (int i = 0; i < count; i++)
 		total += part[i].iov_len;
-	if (P.out_len + total > P.out_cap) {
-		size_t cap = P.out_cap ? P.out_cap : 4096;
-		while (cap < P.out_len + total)
-			cap *= 2;
-		uint8_t *p = realloc(P.out, cap);
-		if (!p)
-			return false;
-		P.out = p;
-		P.out_cap = cap;
-	}
+	if (!relay_reserve(&P.out, &P.out_cap, P.out_len + total, 4096))
+		return false;
 	for (int i = 0; i < count; i++) {
 		if (part[i].iov_len)
 			memcpy(P.out + P.out_len, part[i].iov_base, part[i].iov_len);

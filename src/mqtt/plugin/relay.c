@@ -65,17 +65,22 @@ static uint8_t *room(size_t n)
 {
 	if (R.len + n > BRINK_MQTT_BATCH_MAX && R.len)
 		send_batch();
-	if (R.len + n > R.cap) {
-		size_t cap = R.cap ? R.cap : BATCH_FIRST;
-		while (cap < R.len + n)
-			cap *= 2;
-		uint8_t *p = realloc(R.buf, cap);
-		if (!p)
-			return NULL;
-		R.buf = p;
-		R.cap = cap;
-	}
-	return R.buf + R.len;
+	return relay_reserve(&R.buf, &R.cap, R.len + n, BATCH_FIRST) ? R.buf + R.len : NULL;
+}
+
+bool relay_reserve(uint8_t **buf, size_t *cap, size_t need, size_t first)
+{
+	if (need <= *cap)
+		return true;
+	size_t n = *cap ? *cap : first;
+	while (n < need)
+		n *= 2;
+	uint8_t *p = realloc(*buf, n);
+	if (!p)
+		return false;
+	*buf = p;
+	*cap = n;
+	return true;
 }
 
 static void gather(const char *topic, const void *payload, size_t len)

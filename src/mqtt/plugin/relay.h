@@ -16,6 +16,10 @@ struct mosquitto;
  * readings are counted as dropped. */
 bool plugin_send_batch(const uint8_t *records, size_t len, uint32_t count);
 
+/* Grows *buf (*cap bytes; starting at `first`, doubling) to hold need bytes.
+ * false when out of memory (then *buf is unchanged). */
+bool relay_reserve(uint8_t **buf, size_t *cap, size_t need, size_t first);
+
 /* brinkd's client (only it may) subscribed to $brink/in: readings go to
  * brinkd in batches from now on, and it hears so at once (an empty batch). */
 void relay_sink_set(const struct mosquitto *client);
