@@ -22,8 +22,7 @@ struct mqtt_channel {
 	uv_pipe_t pipe;
 	struct brink_mqtt_ingest *m;
 	bool closing;
-	bool in_batch; /* a BATCH line was read: batch_len bytes of records come next */
-	size_t batch_len;
+	struct brink_mqtt_reader reader;
 	char *buf; /* received, not handled yet: len of cap bytes */
 	size_t len, cap;
 	struct mqtt_channel *next;
@@ -220,34 +219,24 @@ static void note_denied(struct brink_mqtt_ingest *m, const struct brink_mqtt_req
 			 rq->topic);
 }
 
-static void on_line(struct mqtt_channel *c, const char *line, size_t len)
+static void on_request(struct mqtt_channel *c, struct brink_mqtt_request *rq)
 {
-	struct brink_mqtt_request rq;
-	if (brink_mqtt_request_parse(line, len, &rq) != BRINK_MQTT_OK) {
-		if (mqtt__may_log(c->m, &c->m->denied_logged_ms))
-			log_warn("mqtt: a malformed line from the broker's plugin, ignored");
-		return;
-	}
-	if (rq.kind == BRINK_MQTT_AUTH) {
-		answer_auth(c, &rq);
-	} else if (rq.kind == BRINK_MQTT_WATCH) {
-		set_watch(c->m, rq.user, rq.watching);
-	} else if (rq.kind == BRINK_MQTT_BATCH) {
-		c->in_batch = true;
-		c->batch_len = rq.length;
-	} else if (rq.kind == BRINK_MQTT_DROPPED) {
-		atomic_fetch_add(&c->m->r->stats.mqtt_dropped_readings, rq.count);
-	} else {
-		note_denied(c->m, &rq);
-	}
-	sodium_memzero(rq.pass, sizeof(rq.pass));
+	if (rq->kind == BRINK_MQTT_AUTH)
+		answer_auth(c, rq);
+	else if (rq->kind == BRINK_MQTT_WATCH)
+		set_watch(c->m, rq->user, rq->watching);
+	else if (rq->kind == BRINK_MQTT_DROPPED)
+		atomic_fetch_add(&c->m->r->stats.mqtt_dropped_readings, rq->count);
+	else
+		note_denied(c->m, rq);
+	sodium_memzero(rq->pass, sizeof(rq->pass));
 }
 
 /* Offers the free end of the buffer, grown first when a batch needs it. */
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct mqtt_channel *c = h->data;
-	size_t want = c->in_batch ? c->batch_len + CHANNEL_BUF_FIRST : CHANNEL_BUF_FIRST;
+	size_t want = brink_mqtt_reader_room(&c->reader) + CHANNEL_BUF_FIRST;
 	(void)suggested;
 	if (want > c->cap) {
 		char *p = realloc(c->buf, want);
@@ -259,23 +248,30 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
 }
 
-/* Handles every complete line and batch from `start` on; returns where the
- * unhandled rest begins. */
+/* Handles every whole frame from `start` on; returns where the rest begins. */
 static char *handle_input(struct mqtt_channel *c, char *start)
 {
-	char *end = c->buf + c->len, *nl;
-	while (!c->closing) {
-		if (c->in_batch) {
-			if ((size_t)(end - start) < c->batch_len)
-				break;
-			c->in_batch = false;
-			mqtt__on_batch(c->m, (const uint8_t *)start, c->batch_len);
-			start += c->batch_len;
-		} else if ((nl = memchr(start, '\n', (size_t)(end - start)))) {
-			on_line(c, start, (size_t)(nl - start));
-			start = nl + 1;
-		} else {
-			break;
+	char *end = c->buf + c->len;
+	enum brink_mqtt_frame f = BRINK_MQTT_FRAME_REQUEST;
+	while (!c->closing && f != BRINK_MQTT_FRAME_MORE) {
+		struct brink_mqtt_request rq;
+		const char *records = NULL;
+		size_t used = 0, n = 0;
+		f = brink_mqtt_frame_next(&c->reader, start, (size_t)(end - start), &used, &rq,
+					  &records, &n);
+		start += used;
+		if (f == BRINK_MQTT_FRAME_REQUEST) {
+			on_request(c, &rq);
+		} else if (f == BRINK_MQTT_FRAME_BATCH) {
+			mqtt__on_batch(c->m, (const uint8_t *)records, n);
+		} else if (f == BRINK_MQTT_FRAME_BAD) {
+			if (mqtt__may_log(c->m, &c->m->denied_logged_ms))
+				log_warn("mqtt: a malformed line from the broker's plugin, ignored");
+		} else if (f == BRINK_MQTT_FRAME_TOO_LONG) {
+			log_warn("mqtt: a line longer than %d bytes from the broker's plugin: "
+				 "closing its channel",
+				 BRINK_MQTT_LINE_MAX);
+			channel_close(c);
 		}
 	}
 	return start;
@@ -295,12 +291,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	c->len -= (size_t)(start - c->buf);
 	memmove(c->buf, start, c->len);
-	if (!c->in_batch && c->len >= BRINK_MQTT_LINE_MAX) {
-		log_warn("mqtt: a line longer than %d bytes from the broker's plugin: closing its "
-			 "channel",
-			 BRINK_MQTT_LINE_MAX);
-		channel_close(c);
-	} else if (c->len == c->cap) {
+	if (c->len == c->cap) {
 		log_warn("mqtt: no memory for a batch from the broker's plugin: closing its channel");
 		channel_close(c);
 	}

@@ -336,3 +336,38 @@ enum brink_mqtt_status brink_mqtt_answer_parse(const char *line, size_t len,
 	out->role = role;
 	return BRINK_MQTT_OK;
 }
+
+enum brink_mqtt_frame brink_mqtt_frame_next(struct brink_mqtt_reader *rd, const char *buf,
+					    size_t len, size_t *used,
+					    struct brink_mqtt_request *rq, const char **records,
+					    size_t *records_len)
+{
+	size_t off = 0;
+	*used = 0;
+	if (!rd->in_batch) {
+		const char *nl = memchr(buf, '\n', len < BRINK_MQTT_LINE_MAX ? len : BRINK_MQTT_LINE_MAX);
+		if (!nl)
+			return len >= BRINK_MQTT_LINE_MAX ? BRINK_MQTT_FRAME_TOO_LONG
+							  : BRINK_MQTT_FRAME_MORE;
+		off = (size_t)(nl - buf) + 1;
+		*used = off;
+		if (brink_mqtt_request_parse(buf, off - 1, rq) != BRINK_MQTT_OK)
+			return BRINK_MQTT_FRAME_BAD;
+		if (rq->kind != BRINK_MQTT_BATCH)
+			return BRINK_MQTT_FRAME_REQUEST;
+		rd->in_batch = true;
+		rd->batch_len = rq->length;
+	}
+	if (len - off < rd->batch_len)
+		return BRINK_MQTT_FRAME_MORE;
+	rd->in_batch = false;
+	*records = buf + off;
+	*records_len = rd->batch_len;
+	*used = off + rd->batch_len;
+	return BRINK_MQTT_FRAME_BATCH;
+}
+
+size_t brink_mqtt_reader_room(const struct brink_mqtt_reader *rd)
+{
+	return rd->in_batch ? rd->batch_len : BRINK_MQTT_LINE_MAX;
+}

@@ -130,4 +130,29 @@ enum brink_mqtt_status brink_mqtt_answer_parse(const char *line, size_t len,
 
 const char *brink_mqtt_role_name(enum brink_mqtt_role role);
 
+/* Reading the plugin's stream as brinkd does: lines, and after a BATCH line
+ * the <length> bytes of records it announced. */
+struct brink_mqtt_reader {
+	bool in_batch; /* a BATCH line was taken: batch_len bytes of records come next */
+	uint32_t batch_len;
+};
+
+enum brink_mqtt_frame {
+	BRINK_MQTT_FRAME_MORE,     /* no whole frame in the bytes yet */
+	BRINK_MQTT_FRAME_REQUEST,  /* a request line other than BATCH, parsed into *rq */
+	BRINK_MQTT_FRAME_BAD,      /* a line that does not parse: skipped */
+	BRINK_MQTT_FRAME_BATCH,    /* a batch's records: *records, *records_len bytes */
+	BRINK_MQTT_FRAME_TOO_LONG, /* BRINK_MQTT_LINE_MAX bytes without a newline */
+};
+
+/* The next frame in buf[0..len). *used is what it took, to be dropped from
+ * the front; MORE may take bytes too (a BATCH line whose records are not all
+ * there yet). *records points into buf. */
+enum brink_mqtt_frame brink_mqtt_frame_next(struct brink_mqtt_reader *rd, const char *buf,
+					    size_t len, size_t *used,
+					    struct brink_mqtt_request *rq, const char **records,
+					    size_t *records_len);
+/* How many bytes the frame the reader waits for takes, at most. */
+size_t brink_mqtt_reader_room(const struct brink_mqtt_reader *rd);
+
 #endif

@@ -194,6 +194,44 @@ static void test_request_refused(void **state)
 	assert_int_equal(brink_mqtt_request_parse(nul, sizeof(nul) - 1, &rq), BRINK_MQTT_BAD);
 }
 
+/* The plugin's stream as brinkd reads it: a line, a batch that comes in two
+ * reads, then a line too long. */
+static void test_frames(void **state)
+{
+	(void)state;
+	struct brink_mqtt_reader rd = {0};
+	struct brink_mqtt_request rq;
+	const char *rec = NULL;
+	size_t used, n = 0;
+	const char *in = "WATCH 1 acme\nBATCH 5\nabcdeDROPPED 2\n";
+	assert_int_equal(brink_mqtt_frame_next(&rd, in, strlen(in), &used, &rq, &rec, &n),
+			 BRINK_MQTT_FRAME_REQUEST);
+	assert_int_equal(used, 13);
+	assert_int_equal(rq.kind, BRINK_MQTT_WATCH);
+	in += used;
+	assert_int_equal(brink_mqtt_frame_next(&rd, in, 10, &used, &rq, &rec, &n),
+			 BRINK_MQTT_FRAME_MORE); /* the line taken, 2 of the 5 bytes here */
+	assert_int_equal(used, 8);
+	assert_int_equal(brink_mqtt_reader_room(&rd), 5);
+	in += used;
+	assert_int_equal(brink_mqtt_frame_next(&rd, in, strlen(in), &used, &rq, &rec, &n),
+			 BRINK_MQTT_FRAME_BATCH);
+	assert_true(rec == in && n == 5 && used == 5);
+	in += used;
+	assert_int_equal(brink_mqtt_frame_next(&rd, in, strlen(in), &used, &rq, &rec, &n),
+			 BRINK_MQTT_FRAME_REQUEST);
+	assert_int_equal(rq.count, 2);
+	char junk[BRINK_MQTT_LINE_MAX];
+	memset(junk, 'x', sizeof(junk));
+	assert_int_equal(brink_mqtt_frame_next(&rd, junk, sizeof(junk) - 1, &used, &rq, &rec, &n),
+			 BRINK_MQTT_FRAME_MORE);
+	assert_int_equal(brink_mqtt_frame_next(&rd, junk, sizeof(junk), &used, &rq, &rec, &n),
+			 BRINK_MQTT_FRAME_TOO_LONG);
+	assert_int_equal(brink_mqtt_frame_next(&rd, "BATCH 262145\n", 13, &used, &rq, &rec, &n),
+			 BRINK_MQTT_FRAME_BAD);
+	assert_int_equal(used, 13);
+}
+
 static void test_answers(void **state)
 {
 	(void)state;
@@ -227,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_request_roundtrip),
 		cmocka_unit_test(test_request_refused),
+		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
