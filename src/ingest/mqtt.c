@@ -40,7 +40,7 @@
 #define IN_CHUNK 65536           /* what one recv() may take beyond a packet's start */
 #define OUT_HIGH (MQTT_OUT_MAX / 2) /* above it, no reading until the broker took some */
 #define OUT_FIRST 16384          /* the output buffer's first size; it doubles */
-#define TOPIC_ROOM 512           /* a topic and headers beside a batch's payload */
+#define TOPIC_ROOM 512           /* a readings topic and headers beside ingest.max_line */
 #define READINGS_FILTER "brink/+/things/+"
 #define SUB_READINGS 1 /* packet ids of the two subscriptions */
 #define SUB_BATCHES 2
@@ -336,7 +336,7 @@ void mqtt__on_batch(struct brink_mqtt_ingest *m, const uint8_t *records, size_t 
 	while ((rc = brink_mqtt_record_next(records, len, &off, &rec)) == BRINK_MQTT_BATCH_RECORD)
 		on_reading(m, &rec);
 	if (rc != BRINK_MQTT_BATCH_END)
-		refuse(m, "(a batch)", 9,
+		refuse(m, "(a batch)", strlen("(a batch)"),
 		       "a malformed batch from the broker's plugin (the rest of it dropped)");
 }
 
@@ -574,7 +574,7 @@ static int make_client(struct brink_mqtt_ingest *m, struct brink_error **err)
 	}
 	snprintf(m->client_id, sizeof(m->client_id), "brinkd-%d", (int)getpid());
 	m->fd = -1;
-	m->max_packet = BRINK_MQTT_BATCH_MAX + TOPIC_ROOM; /* a batch: ingest.max_line is less */
+	m->max_packet = (size_t)cfg->ingest_max_line + TOPIC_ROOM; /* batches come on the channel */
 	if (!(m->in = malloc(in_cap(m))))
 		return brink_error_make(err, BRINK_E_INTERNAL, "mqtt: out of memory");
 	return 0;

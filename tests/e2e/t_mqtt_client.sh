@@ -96,7 +96,7 @@ ext_flow() { # NAME: a reading over TCP comes out on the service's topic
 }
 check "external: service lines out (no plugin: every tenant's output is published)" ext_flow ext1
 # without the plugin, readings come one PUBLISH each: one larger than the
-# client's largest packet (a batch, 256 kB and a topic) is skipped as it arrives
+# client's largest packet (ingest.max_line and a topic) is skipped as it arrives
 head -c 300000 /dev/zero | tr '\0' x |
 	mosquitto_pub -p "$MQTT_PORT" -u brinkd-ext -P 'ext pass' -t brink/alpha/things/roof -s
 check "external: a 300 kB publish is skipped as larger than the maximum packet size" \

@@ -23,7 +23,7 @@
  *
  * Everything for brinkd goes through one outbox, in order: what the socket
  * does not take at once waits there and goes at the next pass of the
- * broker's loop, so a busy brinkd never stops the broker. Batches of
+ * broker's loop, so readings for a busy brinkd never stop the broker. Batches of
  * readings wait at most OUTBOX_MAX bytes; beyond, they are dropped and
  * counted (DROPPED); a question (AUTH) waits for the outbox to empty, up to
  * its timeout.
@@ -82,10 +82,10 @@ static struct {
 	struct tenant_watch *watched;
 	uint8_t *out; /* for brinkd, not written yet: out_len of out_cap bytes */
 	size_t out_len, out_cap;
-	uint32_t dropped; /* readings dropped, not reported yet */
+	struct brink_mqtt_request dropped; /* readings dropped, not reported yet */
 	struct brink_mqtt_request denied; /* refusals not reported yet, the last described */
 	int64_t reported_ms;
-} P = {.fd = -1, .timeout_ms = 2000, .cache_ms = 1000};
+} P = {.fd = -1, .timeout_ms = 2000, .cache_ms = 1000, .dropped = {.kind = BRINK_MQTT_DROPPED}};
 
 static int64_t now_ms(void)
 {
@@ -188,7 +188,7 @@ bool plugin_send_batch(const uint8_t *records, size_t len, uint32_t count)
 	struct iovec part[2] = {{line, n}, {(void *)records, len}};
 	if (n && P.fd >= 0 && P.out_len + n + len <= OUTBOX_MAX && channel_send(part, 2))
 		return true;
-	P.dropped += count;
+	P.dropped.count += count;
 	return false;
 }
 
@@ -440,9 +440,7 @@ static int on_tick(int event, void *data, void *userdata)
 		return MOSQ_ERR_SUCCESS;
 	}
 	report(&P.denied);
-	struct brink_mqtt_request dropped = {.kind = BRINK_MQTT_DROPPED, .count = P.dropped};
-	P.dropped = 0;
-	report(&dropped);
+	report(&P.dropped);
 	return MOSQ_ERR_SUCCESS;
 }
 
