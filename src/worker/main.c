@@ -64,6 +64,7 @@
 #include "worker/analyze.h"
 #include "worker/clients.h"
 #include "worker/forward.h"
+#include "worker/publisher.h"
 
 #define STATS_MS 100
 #define MODEL_MAX_BYTES (256u << 20)
@@ -85,7 +86,8 @@ struct worker {
 	bool records_warned;
 	int passed_fd;           /* a descriptor that came with the frame being handled, or -1 */
 	struct worker_clients clients;
-	size_t joined_len;       /* bytes of lines in joined, for the clients */
+	struct worker_publisher pub; /* the service's MQTT connection, while brinkd gives one */
+	size_t joined_len;       /* bytes of lines in joined, for the clients and pub */
 	unsigned joined_count;   /* lines in joined */
 	char joined[BRINK_WIRE_MAX_FRAME];
 	uint8_t buf[BRINK_WIRE_MAX_FRAME];
@@ -144,11 +146,14 @@ static int send_data(struct worker *w, struct brink_wire_batch *b)
 	return send_on(w->data_fd, w->out, brink_wire_batch_end(b));
 }
 
-/* The lines joined so far go to the stream clients, in one write each. */
+/* The lines joined so far go to the stream clients, in one write each, and
+ * to MQTT as one batch. */
 static void send_joined(struct worker *w)
 {
-	if (w->joined_len)
+	if (w->joined_len) {
 		worker_clients_send(&w->clients, w->joined, w->joined_len, w->joined_count);
+		worker_publisher_send(&w->pub, w->joined, w->joined_len);
+	}
 	w->joined_len = 0;
 	w->joined_count = 0;
 }
@@ -156,7 +161,7 @@ static void send_joined(struct worker *w)
 /* Adds the line to what the stream clients get, sending that first when full. */
 static void join_line(struct worker *w, size_t len)
 {
-	if (!w->clients.n)
+	if (!w->clients.n && !w->pub.conns.n)
 		return;
 	if (w->joined_len + len + 1 > sizeof(w->joined))
 		send_joined(w);
@@ -209,11 +214,12 @@ static int send_analyze_stats(struct worker *w)
 static int send_output(struct worker *w)
 {
 	uint8_t out[BRINK_WIRE_HDR_SIZE + 16];
-	uint64_t lines = w->lines_out - w->lines_sent, lost = w->clients.dropped - w->drops_sent;
+	uint64_t dropped = w->clients.dropped + w->pub.conns.dropped;
+	uint64_t lines = w->lines_out - w->lines_sent, lost = dropped - w->drops_sent;
 	if (!lines && !lost)
 		return 0;
 	w->lines_sent = w->lines_out;
-	w->drops_sent = w->clients.dropped;
+	w->drops_sent = dropped;
 	return send_on(w->data_fd, out, brink_wire_encode_output(out, sizeof(out), lines, lost));
 }
 
@@ -287,6 +293,29 @@ static int on_client(struct worker *w, const struct brink_wire_frame *f)
 	return GO_ON;
 }
 
+/* The service's connection to brink's broker: its socket came with the frame. */
+static int on_mqtt(struct worker *w, const struct brink_wire_frame *f)
+{
+	uint64_t id;
+	char topic[BRINK_WIRE_TOPIC_MAX + 1];
+	if (brink_wire_mqtt_decode(f, &id, topic) != BRINK_WIRE_OK)
+		return EXIT_ERROR;
+	if (w->passed_fd < 0) {
+		log_warn("MQTT connection %" PRIu64 " came without its socket", id);
+		return GO_ON;
+	}
+	int added = worker_publisher_add(&w->pub, id, topic, w->passed_fd);
+	w->passed_fd = -1;
+	if (added < 0)
+		return GO_ON;
+	/* The same frame back, in order with the RESULTS: the lines of later
+	 * ones are published here, brinkd publishes none of them again. */
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 8 + BRINK_WIRE_TOPIC_MAX];
+	return send_on(w->data_fd, out, brink_wire_encode_mqtt(out, sizeof(out), id, topic)) < 0
+		       ? EXIT_ERROR
+		       : GO_ON;
+}
+
 static int on_tap(struct worker *w, const struct brink_wire_frame *f)
 {
 	uint64_t on;
@@ -302,6 +331,7 @@ static int on_client_gone(struct worker *w, const struct brink_wire_frame *f)
 	if (brink_wire_u64_decode(f, &id) != BRINK_WIRE_OK)
 		return EXIT_ERROR;
 	worker_clients_remove(&w->clients, id);
+	worker_clients_remove(&w->pub.conns, id);
 	return GO_ON;
 }
 
@@ -313,6 +343,7 @@ static const frame_handler handlers[BRINK_WIRE_TYPE_COUNT] = {
 	[BRINK_WIRE_CLIENT] = on_client,
 	[BRINK_WIRE_CLIENT_GONE] = on_client_gone,
 	[BRINK_WIRE_TAP] = on_tap,
+	[BRINK_WIRE_MQTT] = on_mqtt,
 };
 
 static int dispatch(struct worker *w, size_t len)
@@ -388,12 +419,13 @@ static int serve_one(struct worker *w, int fd)
  * process exit status. */
 static int serve(struct worker *w)
 {
-	struct pollfd fds[2 + BRINK_WIRE_MAX_CLIENTS] = {{.fd = w->fd, .events = POLLIN},
+	struct pollfd fds[2 + 2 * BRINK_WIRE_MAX_CLIENTS] = {{.fd = w->fd, .events = POLLIN},
 							{.fd = w->data_fd, .events = POLLIN}};
 	nfds_t nchan = w->data_fd >= 0 ? 2 : 1;
 	for (;;) {
 		nfds_t nfds = nchan + worker_clients_pollfds(&w->clients, fds + nchan,
 							     BRINK_WIRE_MAX_CLIENTS);
+		nfds += worker_clients_pollfds(&w->pub.conns, fds + nfds, BRINK_WIRE_MAX_CLIENTS);
 		int timeout = -1;
 		if (w->stats_dirty) {
 			uint64_t now = now_ms();
@@ -409,8 +441,10 @@ static int serve(struct worker *w)
 			return 1;
 		}
 		for (nfds_t i = nchan; i < nfds; i++)
-			if (fds[i].revents)
+			if (fds[i].revents) {
 				worker_clients_flush(&w->clients, fds[i].fd);
+				worker_clients_flush(&w->pub.conns, fds[i].fd);
+			}
 		for (nfds_t i = 0; i < nchan; i++) {
 			if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
