@@ -8,7 +8,9 @@
  * plugin (m->batched) they go as records of $brink/out PUBLISHes
  * (mqtt/batch.h), which the plugin publishes one message per line; with any
  * other broker, as one PUBLISH each. At most MQTT_OUT_MAX bytes wait for the
- * broker; lines beyond are dropped and counted, so the buffer stays bounded. */
+ * broker; lines beyond are dropped and counted, so the buffer stays bounded.
+ * Once a service's worker publishes on its own connection (mqtt-svc.c),
+ * brinkd publishes none of its lines. */
 #include <string.h>
 
 #include "ingest/mqtt-internal.h"
@@ -67,7 +69,7 @@ void router__mqtt_send(struct route *rt, const char *lines, size_t len)
 	struct brink_mqtt_ingest *m = rt->r->mqtt;
 	struct tally t = {0, 0};
 	if (!router__mqtt_wants(rt) || router__mqtt_svc_publishes(rt))
-		return; /* nobody reads it over MQTT (the stream path pays nothing), or the worker publishes */
+		return; /* nobody reads it (the stream path pays nothing), or the worker publishes */
 	bool was_empty = m->out_len == m->out_sent;
 	if (m->batched)
 		publish_batched(m, rt->mqtt_topic, lines, len, &t);

@@ -195,8 +195,8 @@ void router__mqtt_svc_update(struct route *rt)
 	struct brink_mqtt_ingest *m = rt->r->mqtt;
 	struct mqtt_svc *s = rt->mqtt_svc;
 	uint64_t now = uv_now(&rt->r->loop);
-	bool wanted = m && m->connected && m->batched && rt->mqtt_topic && !rt->removed &&
-		      !rt->gone && mqtt__watched(m, rt->mqtt_tenant);
+	bool wanted = m && !m->stopping && m->connected && m->batched && rt->mqtt_topic &&
+		      !rt->removed && !rt->gone && mqtt__watched(m, rt->mqtt_tenant);
 	if (s && (!wanted || (s->state != SVC_HANDED && now - s->started_ms > LOGIN_MS)))
 		svc_end(rt, wanted);
 	else if (!s && wanted && now >= rt->mqtt_svc_retry_ms)

@@ -613,10 +613,10 @@ void brink_ingest_mqtt_stop(struct brink_router *r)
 	struct brink_mqtt_ingest *m = r->mqtt;
 	if (!m)
 		return;
+	m->stopping = true;
 	for (struct route *rt = r->routes; rt; rt = rt->hh.next)
 		router__mqtt_svc_end(rt);
 	r->mqtt = NULL;
-	m->stopping = true;
 	if (m->connected && send_control(m, 2, enc_disconnect, NULL) == 0)
 		mqtt__flush(m);
 	drop_socket(m);

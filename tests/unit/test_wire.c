@@ -264,12 +264,13 @@ static void test_mqtt(void **state)
 	char topic[BRINK_WIRE_TOPIC_MAX + 1], long_topic[BRINK_WIRE_TOPIC_MAX + 2];
 	struct brink_wire_frame f;
 	uint64_t id = 0;
-	size_t n = brink_wire_encode_mqtt(buf, sizeof(buf), 42, "brink/acme/services/00000000000000ab/out");
+	const char *svc = "brink/acme/services/00000000000000ab/out";
+	size_t n = brink_wire_encode_mqtt(buf, sizeof(buf), 42, svc);
 	assert_int_equal(n, BRINK_WIRE_HDR_SIZE + 8 + 40);
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
 	assert_int_equal(brink_wire_mqtt_decode(&f, &id, topic), BRINK_WIRE_OK);
 	assert_true(id == 42);
-	assert_string_equal(topic, "brink/acme/services/00000000000000ab/out");
+	assert_string_equal(topic, svc);
 	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_BAD_PAYLOAD);
 	memset(long_topic, 'a', sizeof(long_topic) - 1);
 	long_topic[sizeof(long_topic) - 1] = '\0';
