@@ -31,10 +31,11 @@
  *   TAP      brinkd → worker  u64 1 or 0: whether brinkd wants the RESULTS
  *                             (it serves SSE, WebSocket, MQTT or stream
  *                             clients of its own from them); 1 until told
- *   OUTPUT   worker → brinkd  u64 lines, u64 lost: the result lines the
- *                             service produced and the lines its clients
- *                             lost (too slow to read them) since its last
- *                             OUTPUT, at most every 100 ms
+ *   OUTPUT   worker → brinkd  u64 lines, u64 lost, u64 mqtt: the result
+ *                             lines the service produced, the lines its
+ *                             clients lost (too slow to read them) and the
+ *                             lines it published on its own MQTT connection
+ *                             since its last OUTPUT, at most every 100 ms
  *   MQTT     brinkd → worker  u64 client id, then the service's MQTT topic
  *                             (1 to BRINK_WIRE_TOPIC_MAX printable bytes, no
  *                             wildcard), and one socket descriptor as CLIENT
@@ -199,10 +200,15 @@ size_t brink_wire_encode_mqtt(void *buf, size_t cap, uint64_t id, const char *to
 enum brink_wire_status brink_wire_mqtt_decode(const struct brink_wire_frame *f, uint64_t *id,
 					      char topic[BRINK_WIRE_TOPIC_MAX + 1]);
 
-/* OUTPUT: result lines produced, and lines the clients lost. */
-size_t brink_wire_encode_output(void *buf, size_t cap, uint64_t lines, uint64_t lost);
-enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f, uint64_t *lines,
-						uint64_t *lost);
+/* OUTPUT: what a worker's output came to since its last report. */
+struct brink_wire_output {
+	uint64_t lines; /* result lines produced */
+	uint64_t lost;  /* lines its clients (or its MQTT connection) lost */
+	uint64_t mqtt;  /* lines it published on its own MQTT connection */
+};
+size_t brink_wire_encode_output(void *buf, size_t cap, const struct brink_wire_output *o);
+enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f,
+						struct brink_wire_output *out);
 
 /* Builds a RECORDS or RESULTS frame in a caller's buffer, record by record. */
 struct brink_wire_batch {

@@ -46,7 +46,7 @@ static long fixed_size(unsigned type)
 	case BRINK_WIRE_TAP:
 		return 8;
 	case BRINK_WIRE_OUTPUT:
-		return 16;
+		return 24;
 	case BRINK_WIRE_STOP:
 		return 0;
 	case BRINK_WIRE_STATS:
@@ -189,13 +189,14 @@ enum brink_wire_status brink_wire_u64_decode(const struct brink_wire_frame *f, u
 	return BRINK_WIRE_OK;
 }
 
-enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f, uint64_t *lines,
-						uint64_t *lost)
+enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f,
+						struct brink_wire_output *out)
 {
-	if (f->type != BRINK_WIRE_OUTPUT || f->length != 16)
+	if (f->type != BRINK_WIRE_OUTPUT || f->length != 24)
 		return BRINK_WIRE_BAD_PAYLOAD;
-	*lines = get64(f->payload);
-	*lost = get64(f->payload + 8);
+	out->lines = get64(f->payload);
+	out->lost = get64(f->payload + 8);
+	out->mqtt = get64(f->payload + 16);
 	return BRINK_WIRE_OK;
 }
 
@@ -330,11 +331,12 @@ enum brink_wire_status brink_wire_mqtt_decode(const struct brink_wire_frame *f, 
 	return BRINK_WIRE_OK;
 }
 
-size_t brink_wire_encode_output(void *buf, size_t cap, uint64_t lines, uint64_t lost)
+size_t brink_wire_encode_output(void *buf, size_t cap, const struct brink_wire_output *o)
 {
-	uint8_t p[16];
-	put64(p, lines);
-	put64(p + 8, lost);
+	uint8_t p[24];
+	put64(p, o->lines);
+	put64(p + 8, o->lost);
+	put64(p + 16, o->mqtt);
 	return brink_wire_encode(buf, cap, BRINK_WIRE_OUTPUT, p, sizeof(p));
 }
 

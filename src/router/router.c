@@ -146,7 +146,8 @@ int router__route_send_fd(struct route *rt, const uint8_t *frame, size_t len, in
 void router__route_retap(struct route *rt)
 {
 	router__mqtt_svc_update(rt);
-	bool want = rt->subs || rt->served || (router__mqtt_wants(rt) && !router__mqtt_svc_publishes(rt));
+	bool want = rt->subs || rt->served ||
+		    (router__mqtt_wants(rt) && !router__mqtt_svc_publishes(rt));
 	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
 	if (want == rt->tapped || rt->removed)
 		return;
@@ -280,15 +281,13 @@ static void on_results(uv_poll_t *h, int status, int events)
 		}
 		struct brink_wire_frame f;
 		struct brink_wire_record_iter it;
-		uint64_t lines, lost;
+		struct brink_wire_output o;
 		if (brink_wire_parse_msg(in, (size_t)n, &f) != BRINK_WIRE_OK)
 			continue;
-		if (f.type == BRINK_WIRE_OUTPUT &&
-		    brink_wire_output_decode(&f, &lines, &lost) == BRINK_WIRE_OK) {
-			atomic_fetch_add(&rt->r->stats.delivered_lines, lines);
-			atomic_fetch_add(&rt->r->stats.stream_dropped, lost);
-			if (router__mqtt_svc_publishes(rt))
-				atomic_fetch_add(&rt->r->stats.mqtt_published, lines);
+		if (f.type == BRINK_WIRE_OUTPUT && brink_wire_output_decode(&f, &o) == BRINK_WIRE_OK) {
+			atomic_fetch_add(&rt->r->stats.delivered_lines, o.lines);
+			atomic_fetch_add(&rt->r->stats.stream_dropped, o.lost);
+			atomic_fetch_add(&rt->r->stats.mqtt_published, o.mqtt);
 		} else if (f.type == BRINK_WIRE_MQTT) {
 			router__mqtt_svc_acked(rt, &f);
 		} else if (f.type == BRINK_WIRE_RESULTS && brink_wire_records_begin(&f, &it) == BRINK_WIRE_OK)

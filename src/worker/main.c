@@ -81,6 +81,8 @@ struct worker {
 	uint64_t lines_out;      /* result lines produced */
 	uint64_t lines_sent;     /* ... of which brinkd has heard (OUTPUT) */
 	uint64_t drops_sent;     /* the clients' lost lines brinkd has heard of */
+	uint64_t mqtt_lines;     /* lines published on the MQTT connection */
+	uint64_t mqtt_sent;      /* ... of which brinkd has heard */
 	uint64_t unit;
 	struct brink_wire_cpu cpu; /* the last CPU assignment (period 0: none yet) */
 	bool records_warned;
@@ -152,7 +154,7 @@ static void send_joined(struct worker *w)
 {
 	if (w->joined_len) {
 		worker_clients_send(&w->clients, w->joined, w->joined_len, w->joined_count);
-		worker_publisher_send(&w->pub, w->joined, w->joined_len);
+		w->mqtt_lines += worker_publisher_send(&w->pub, w->joined, w->joined_len);
 	}
 	w->joined_len = 0;
 	w->joined_count = 0;
@@ -209,18 +211,21 @@ static int send_analyze_stats(struct worker *w)
 	return send_frame(w, out, brink_wire_encode_stats(out, sizeof(out), &st));
 }
 
-/* The lines produced and the lines the stream clients lost since the last
- * report: brinkd's counts, whether or not it takes the RESULTS. */
+/* The lines produced, the lines the stream clients lost and the lines
+ * published on MQTT since the last report: brinkd's counts, whether or not
+ * it takes the RESULTS. */
 static int send_output(struct worker *w)
 {
-	uint8_t out[BRINK_WIRE_HDR_SIZE + 16];
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 24];
 	uint64_t dropped = w->clients.dropped + w->pub.conns.dropped;
-	uint64_t lines = w->lines_out - w->lines_sent, lost = dropped - w->drops_sent;
-	if (!lines && !lost)
+	struct brink_wire_output o = {w->lines_out - w->lines_sent, dropped - w->drops_sent,
+				      w->mqtt_lines - w->mqtt_sent};
+	if (!o.lines && !o.lost && !o.mqtt)
 		return 0;
 	w->lines_sent = w->lines_out;
 	w->drops_sent = dropped;
-	return send_on(w->data_fd, out, brink_wire_encode_output(out, sizeof(out), lines, lost));
+	w->mqtt_sent = w->mqtt_lines;
+	return send_on(w->data_fd, out, brink_wire_encode_output(out, sizeof(out), &o));
 }
 
 /* Sends the counters brinkd keeps (an analyze worker's STATS, OUTPUT) if

@@ -25,7 +25,9 @@ struct worker_publisher {
 /* Takes fd over as the connection `id` publishing on topic (a connection
  * already there is replaced). -1 when it cannot (fd closed). */
 int worker_publisher_add(struct worker_publisher *p, uint64_t id, const char *topic, int fd);
-/* Publishes lines (each ending with '\n'), when there is a connection. */
-void worker_publisher_send(struct worker_publisher *p, const char *lines, size_t len);
+/* Publishes lines (each ending with '\n'), when there is a connection;
+ * returns how many it gave the connection (those the broker was too slow
+ * for are also counted in conns.dropped). */
+uint64_t worker_publisher_send(struct worker_publisher *p, const char *lines, size_t len);
 
 #endif
