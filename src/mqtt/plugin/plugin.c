@@ -1,7 +1,7 @@
 /* brink-mqtt-auth.so: Mosquitto 2.0 plugin (plugin API version 5) that lets
  * brink decide who connects and what they may publish and subscribe, and
- * carries readings to brinkd and output lines from brinkd's client in
- * batches (plugin/relay.c).
+ * carries readings to brinkd and output lines from brinkd's client and from
+ * services' workers in batches (plugin/relay.c).
  *
  * Why ask brinkd rather than read brink's store: brinkd's store is the only
  * place keys live (as hashes, behind brinkd's lock); a second reader of the
