@@ -15,11 +15,15 @@
  * before exec; see src/runtime/sandbox.c.
  *
  * The data channel also brings the service's stream-port clients (CLIENT
- * frames with the socket as SCM_RIGHTS, src/worker/clients.h): the worker
- * writes each batch's lines to them before it sends the RESULTS to brinkd,
- * which still serves HTTP streams and MQTT from those, and sends them only
- * while brinkd says it wants them (TAP). Either way it reports how many
- * lines it produced and its clients lost (OUTPUT).
+ * frames with the socket as SCM_RIGHTS, src/worker/clients.h) and, while
+ * its tenant has MQTT readers, a connection to the broker to publish on
+ * (MQTT frames, src/worker/publisher.h): the worker writes each batch's
+ * lines to them before it sends the RESULTS to brinkd, which still serves
+ * HTTP streams (and MQTT until the worker publishes) from those, and sends
+ * them only while brinkd says it wants them (TAP). Without RESULTS to send,
+ * the lines of the frames already waiting go out together (serve_ready).
+ * Either way it reports how many lines it produced, its clients lost and
+ * it published on MQTT (OUTPUT).
  *
  * Kind analyze: the model (a sealed memfd) is loaded once the seccomp filter
  * is, before READY, then RECORDS become result lines (src/worker/analyze.h)
@@ -67,6 +71,7 @@
 #include "worker/publisher.h"
 
 #define STATS_MS 100
+#define DRAIN_MAX 32 /* frames handled before their lines go out */
 #define MODEL_MAX_BYTES (256u << 20)
 
 struct worker {
@@ -277,7 +282,8 @@ static int on_records(struct worker *w, const struct brink_wire_frame *f)
 		if (len)
 			join_line(w, len);
 	}
-	send_joined(w);
+	if (b.count)
+		send_joined(w); /* the clients' lines before brinkd's RESULTS */
 	if (b.count && send_data(w, &b) < 0)
 		return EXIT_ERROR;
 	return send_stats(w) < 0 ? EXIT_ERROR : GO_ON;
@@ -368,7 +374,7 @@ static int dispatch(struct worker *w, size_t len)
 
 /* Reads one message into w->buf, and into w->passed_fd the descriptor that
  * came with it (-1: none; more than one is refused). */
-static ssize_t recv_frame(struct worker *w, int fd)
+static ssize_t recv_frame(struct worker *w, int fd, int flags)
 {
 	union {
 		struct cmsghdr hdr;
@@ -377,7 +383,7 @@ static ssize_t recv_frame(struct worker *w, int fd)
 	struct iovec iov = {w->buf, sizeof(w->buf)};
 	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
 			   .msg_controllen = sizeof(ctl.space)};
-	ssize_t n = recvmsg(fd, &m, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	ssize_t n = recvmsg(fd, &m, MSG_TRUNC | MSG_CMSG_CLOEXEC | flags);
 	struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL;
 	w->passed_fd = -1;
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
@@ -409,13 +415,23 @@ static int handle_message(struct worker *w, ssize_t n)
 	return 1000 + (rc == EXIT_CLEAN ? 0 : 2);
 }
 
-/* Reads one frame from fd and handles it: GO_ON, or the exit status + 1000. */
-static int serve_one(struct worker *w, int fd)
+/* Handles the frames fd has ready (at least one), at most DRAIN_MAX, then
+ * sends the lines they made: under load one write to each client and one
+ * PUBLISH carry what queued behind the first frame, while a frame alone
+ * goes out at once. GO_ON, or the exit status + 1000. */
+static int serve_ready(struct worker *w, int fd)
 {
-	int rc = handle_message(w, recv_frame(w, fd));
-	if (w->passed_fd >= 0) /* it came with a frame that had no use for it */
-		close(w->passed_fd);
-	w->passed_fd = -1;
+	int rc = GO_ON;
+	for (int k = 0; k < DRAIN_MAX && rc == GO_ON; k++) {
+		ssize_t n = recv_frame(w, fd, k ? MSG_DONTWAIT : 0);
+		if (n < 0 && k && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		rc = handle_message(w, n);
+		if (w->passed_fd >= 0) /* it came with a frame that had no use for it */
+			close(w->passed_fd);
+		w->passed_fd = -1;
+	}
+	send_joined(w);
 	return rc;
 }
 
@@ -453,7 +469,7 @@ static int serve(struct worker *w)
 		for (nfds_t i = 0; i < nchan; i++) {
 			if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			int rc = serve_one(w, fds[i].fd);
+			int rc = serve_ready(w, fds[i].fd);
 			if (rc != GO_ON)
 				return rc - 1000;
 		}
