@@ -74,11 +74,13 @@ DOCKER_SRC := $(filter-out src/runtime/docker-loader.c,$(wildcard src/runtime/do
 DOCKER_PIC_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(DOCKER_SRC))
 DOCKER_PLUGIN := $(BUILD)/brink-docker.so
 
-COMMON_SRC := $(wildcard src/common/*.c)
+# The MQTT packets and batches brinkd and the worker both write.
+MQTT_COMMON_SRC := src/mqtt/batch.c src/mqtt/codec.c src/mqtt/outbatch.c
+COMMON_SRC := $(wildcard src/common/*.c) $(MQTT_COMMON_SRC)
 DAEMON_SRC := $(wildcard src/core/*.c src/api/*.c src/store/*.c src/sched/*.c src/ingest/*.c \
 		src/runtime/*.c src/control/*.c src/router/*.c src/mqtt/*.c \
 		src/ecm/*.c src/graphql/*.c)
-DAEMON_SRC := $(filter-out $(DOCKER_SRC),$(DAEMON_SRC))
+DAEMON_SRC := $(filter-out $(DOCKER_SRC) $(MQTT_COMMON_SRC),$(DAEMON_SRC))
 WORKER_SRC := $(wildcard src/worker/*.c)
 # The model engine (analyze service): the worker only, never brinkd.
 WORKER_SRC += $(wildcard src/analyze/*.c)

@@ -31,10 +31,21 @@
  *   TAP      brinkd → worker  u64 1 or 0: whether brinkd wants the RESULTS
  *                             (it serves SSE, WebSocket, MQTT or stream
  *                             clients of its own from them); 1 until told
- *   OUTPUT   worker → brinkd  u64 lines, u64 lost: the result lines the
- *                             service produced and the lines its clients
- *                             lost (too slow to read them) since its last
- *                             OUTPUT, at most every 100 ms
+ *   OUTPUT   worker → brinkd  u64 lines, u64 lost, u64 mqtt: the result
+ *                             lines the service produced, the lines its
+ *                             clients lost (too slow to read them) and the
+ *                             lines it published on its own MQTT connection
+ *                             since its last OUTPUT, at most every 100 ms
+ *   MQTT     brinkd → worker  u64 client id, then the service's MQTT topic
+ *                             (1 to BRINK_WIRE_TOPIC_MAX printable bytes, no
+ *                             wildcard), and one socket descriptor as CLIENT
+ *                             has: a connection to brink's broker, logged
+ *                             in as the service, on which the worker
+ *                             publishes its lines as $brink/out batches
+ *                             (mqtt/outbatch.h); CLIENT_GONE ends it too
+ *   MQTT     worker → brinkd  the same payload, on the data channel once the
+ *                             worker took the connection: the lines of the
+ *                             RESULTS after it were published by the worker
  *
  * RECORDS and RESULTS carry u32 count, then count records of
  *   u64 seq, u64 time_ns, u32 length, length bytes
@@ -57,6 +68,7 @@
 /* Stream clients brinkd hands to one worker at most (the sandbox gives a
  * worker 64 descriptors); brinkd serves any more itself. */
 #define BRINK_WIRE_MAX_CLIENTS 48
+#define BRINK_WIRE_TOPIC_MAX 200 /* of an MQTT frame */
 
 enum brink_wire_type {
 	BRINK_WIRE_READY = 1,
@@ -71,6 +83,7 @@ enum brink_wire_type {
 	BRINK_WIRE_CLIENT_GONE = 10,
 	BRINK_WIRE_TAP = 11,
 	BRINK_WIRE_OUTPUT = 12,
+	BRINK_WIRE_MQTT = 13,
 	BRINK_WIRE_TYPE_COUNT /* one past the last type */
 };
 
@@ -181,10 +194,21 @@ size_t brink_wire_encode_stats(void *buf, size_t cap, const struct brink_wire_st
 size_t brink_wire_encode_u64(void *buf, size_t cap, enum brink_wire_type type, uint64_t v);
 enum brink_wire_status brink_wire_u64_decode(const struct brink_wire_frame *f, uint64_t *v);
 
-/* OUTPUT: result lines produced, and lines the clients lost. */
-size_t brink_wire_encode_output(void *buf, size_t cap, uint64_t lines, uint64_t lost);
-enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f, uint64_t *lines,
-						uint64_t *lost);
+/* MQTT: a broker connection's id and the topic its lines go to. decode
+ * copies the topic into topic[0..BRINK_WIRE_TOPIC_MAX] with a NUL. */
+size_t brink_wire_encode_mqtt(void *buf, size_t cap, uint64_t id, const char *topic);
+enum brink_wire_status brink_wire_mqtt_decode(const struct brink_wire_frame *f, uint64_t *id,
+					      char topic[BRINK_WIRE_TOPIC_MAX + 1]);
+
+/* OUTPUT: what a worker's output came to since its last report. */
+struct brink_wire_output {
+	uint64_t lines; /* result lines produced */
+	uint64_t lost;  /* lines its clients (or its MQTT connection) lost */
+	uint64_t mqtt;  /* lines it published on its own MQTT connection */
+};
+size_t brink_wire_encode_output(void *buf, size_t cap, const struct brink_wire_output *o);
+enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f,
+						struct brink_wire_output *out);
 
 /* Builds a RECORDS or RESULTS frame in a caller's buffer, record by record. */
 struct brink_wire_batch {

@@ -161,6 +161,10 @@ static void put_mqtt(struct text *t, struct brink_router *r)
 	put(t, "# HELP brink_mqtt_connected Whether brinkd's MQTT client is connected.\n"
 	       "# TYPE brink_mqtt_connected gauge\nbrink_mqtt_connected %d\n",
 	    s.mqtt_connected);
+	put(t, "# HELP brink_mqtt_service_connections Services whose worker publishes its lines on"
+	       " its own broker connection.\n# TYPE brink_mqtt_service_connections gauge\n"
+	       "brink_mqtt_service_connections %d\n",
+	    s.mqtt_service_conns);
 }
 
 void api__metrics_handler(struct api_request *rq)

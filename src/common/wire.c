@@ -2,6 +2,7 @@
 
 #include "brink/common.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static uint32_t get32(const uint8_t *p)
@@ -45,7 +46,7 @@ static long fixed_size(unsigned type)
 	case BRINK_WIRE_TAP:
 		return 8;
 	case BRINK_WIRE_OUTPUT:
-		return 16;
+		return 24;
 	case BRINK_WIRE_STOP:
 		return 0;
 	case BRINK_WIRE_STATS:
@@ -67,10 +68,24 @@ static enum brink_wire_status check_batch(const struct brink_wire_frame *f)
 	return it.pos == it.end ? BRINK_WIRE_OK : BRINK_WIRE_BAD_PAYLOAD;
 }
 
+/* An MQTT frame's topic: printable ASCII, no wildcard, not empty. */
+static bool topic_ok(const uint8_t *p, size_t n)
+{
+	if (n == 0 || n > BRINK_WIRE_TOPIC_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] <= ' ' || p[i] >= 0x7f || p[i] == '+' || p[i] == '#')
+			return false;
+	return true;
+}
+
 static enum brink_wire_status check_payload(const struct brink_wire_frame *f)
 {
 	if (is_batch(f->type))
 		return check_batch(f);
+	if (f->type == BRINK_WIRE_MQTT)
+		return f->length > 8 && topic_ok(f->payload + 8, f->length - 8) ? BRINK_WIRE_OK
+										 : BRINK_WIRE_BAD_PAYLOAD;
 	if (f->type == BRINK_WIRE_MODEL)
 		return f->length >= 1 && f->payload[0] <= 1 ? BRINK_WIRE_OK : BRINK_WIRE_BAD_PAYLOAD;
 	return (long)f->length == fixed_size(f->type) ? BRINK_WIRE_OK : BRINK_WIRE_BAD_PAYLOAD;
@@ -174,13 +189,14 @@ enum brink_wire_status brink_wire_u64_decode(const struct brink_wire_frame *f, u
 	return BRINK_WIRE_OK;
 }
 
-enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f, uint64_t *lines,
-						uint64_t *lost)
+enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f,
+						struct brink_wire_output *out)
 {
-	if (f->type != BRINK_WIRE_OUTPUT || f->length != 16)
+	if (f->type != BRINK_WIRE_OUTPUT || f->length != 24)
 		return BRINK_WIRE_BAD_PAYLOAD;
-	*lines = get64(f->payload);
-	*lost = get64(f->payload + 8);
+	out->lines = get64(f->payload);
+	out->lost = get64(f->payload + 8);
+	out->mqtt = get64(f->payload + 16);
 	return BRINK_WIRE_OK;
 }
 
@@ -293,11 +309,34 @@ size_t brink_wire_encode_u64(void *buf, size_t cap, enum brink_wire_type type, u
 	return brink_wire_encode(buf, cap, type, p, sizeof(p));
 }
 
-size_t brink_wire_encode_output(void *buf, size_t cap, uint64_t lines, uint64_t lost)
+size_t brink_wire_encode_mqtt(void *buf, size_t cap, uint64_t id, const char *topic)
 {
-	uint8_t p[16];
-	put64(p, lines);
-	put64(p + 8, lost);
+	uint8_t p[8 + BRINK_WIRE_TOPIC_MAX];
+	size_t n = strlen(topic);
+	if (!topic_ok((const uint8_t *)topic, n))
+		return 0;
+	put64(p, id);
+	memcpy(p + 8, topic, n);
+	return brink_wire_encode(buf, cap, BRINK_WIRE_MQTT, p, 8 + n);
+}
+
+enum brink_wire_status brink_wire_mqtt_decode(const struct brink_wire_frame *f, uint64_t *id,
+					      char topic[BRINK_WIRE_TOPIC_MAX + 1])
+{
+	if (f->type != BRINK_WIRE_MQTT || check_payload(f) != BRINK_WIRE_OK)
+		return BRINK_WIRE_BAD_PAYLOAD;
+	*id = get64(f->payload);
+	memcpy(topic, f->payload + 8, f->length - 8);
+	topic[f->length - 8] = '\0';
+	return BRINK_WIRE_OK;
+}
+
+size_t brink_wire_encode_output(void *buf, size_t cap, const struct brink_wire_output *o)
+{
+	uint8_t p[24];
+	put64(p, o->lines);
+	put64(p + 8, o->lost);
+	put64(p + 16, o->mqtt);
 	return brink_wire_encode(buf, cap, BRINK_WIRE_OUTPUT, p, sizeof(p));
 }
 
@@ -344,7 +383,7 @@ const char *brink_wire_type_name(unsigned type)
 {
 	static const char *const names[] = {"?", "READY", "CPU", "CPU_ACK", "STOP", "RECORDS",
 					    "RESULTS", "MODEL", "STATS", "CLIENT", "CLIENT_GONE",
-					    "TAP",     "OUTPUT"};
+					    "TAP",     "OUTPUT", "MQTT"};
 	return type < BRINK_WIRE_TYPE_COUNT ? names[type] : "?";
 }
 

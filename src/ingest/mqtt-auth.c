@@ -152,6 +152,8 @@ static enum brink_mqtt_role verdict(struct brink_mqtt_ingest *m,
 		return thing_ok(m, &who, rq) ? who.role : BRINK_MQTT_NONE;
 	case BRINK_MQTT_TENANT:
 		return tenant_ok(m, &who, rq) ? who.role : BRINK_MQTT_NONE;
+	case BRINK_MQTT_SERVICE:
+		return mqtt__svc_login_ok(m, &who, rq->pass) ? who.role : BRINK_MQTT_NONE;
 	default:
 		return BRINK_MQTT_NONE;
 	}

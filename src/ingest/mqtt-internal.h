@@ -5,6 +5,7 @@
 #ifndef BRINK_INGEST_MQTT_INTERNAL_H
 #define BRINK_INGEST_MQTT_INTERNAL_H
 
+#include <sys/socket.h>
 #include <uthash.h>
 
 #include "mqtt/authproto.h"
@@ -70,6 +71,13 @@ void mqtt__connection_lost(struct brink_mqtt_ingest *m);
 /* A BATCH of readings from a plugin's channel (an empty one: the plugin
  * batches, so output goes as $brink/out batches on this connection). */
 void mqtt__on_batch(struct brink_mqtt_ingest *m, const uint8_t *records, size_t len);
+
+/* The broker's address (mqtt.host, or the supervised broker's). -1: none. */
+int mqtt__broker_addr(struct brink_mqtt_ingest *m, struct sockaddr_storage *ss, socklen_t *len);
+
+/* mqtt-svc.c: whether a service's worker logs in with its own credentials. */
+bool mqtt__svc_login_ok(struct brink_mqtt_ingest *m, const struct brink_mqtt_who *who,
+			const char *pass);
 
 /* mqtt-auth.c */
 /* Whether to log a refusal now: at most once every 10 s for each *last. */

@@ -8,30 +8,25 @@
  * plugin (m->batched) they go as records of $brink/out PUBLISHes
  * (mqtt/batch.h), which the plugin publishes one message per line; with any
  * other broker, as one PUBLISH each. At most MQTT_OUT_MAX bytes wait for the
- * broker; lines beyond are dropped and counted, so the buffer stays bounded. */
+ * broker; lines beyond are dropped and counted, so the buffer stays bounded.
+ * Once a service's worker publishes on its own connection (mqtt-svc.c),
+ * brinkd publishes none of its lines. */
 #include <string.h>
 
 #include "ingest/mqtt-internal.h"
-#include "mqtt/batch.h"
 #include "mqtt/codec.h"
+#include "mqtt/outbatch.h"
 
 struct tally {
 	uint64_t sent, dropped;
 };
-
-/* The length of the line at p (up to its newline or end). */
-static size_t line_len(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	return nl ? (size_t)(nl - p) : (size_t)(end - p);
-}
 
 static void publish_each(struct brink_mqtt_ingest *m, const char *topic, const char *lines,
 			 size_t len, struct tally *t)
 {
 	size_t tlen = strlen(topic);
 	for (const char *p = lines, *end = lines + len; p < end;) {
-		size_t n = line_len(p, end);
+		size_t n = brink_mqtt_line_len(p, end);
 		size_t size = brink_mqtt_publish_size(tlen, n);
 		uint8_t *o = size ? mqtt__out_room(m, size, MQTT_OUT_MAX) : NULL;
 		if (o) {
@@ -44,45 +39,22 @@ static void publish_each(struct brink_mqtt_ingest *m, const char *topic, const c
 	}
 }
 
-/* The lines from p on that fit one batch: where they end, how many, and the
- * batch's size. None when the first line alone does not fit. */
-static const char *batch_span(size_t tlen, const char *p, const char *end, size_t *size,
-			      uint64_t *count)
-{
-	*size = 0;
-	*count = 0;
-	while (p < end) {
-		size_t n = line_len(p, end);
-		size_t r = brink_mqtt_record_size(tlen, n);
-		if (!r || *size + r > BRINK_MQTT_BATCH_MAX)
-			break;
-		*size += r;
-		(*count)++;
-		p += n + 1;
-	}
-	return p < end ? p : end;
-}
-
 static void publish_batched(struct brink_mqtt_ingest *m, const char *topic, const char *lines,
 			    size_t len, struct tally *t)
 {
-	size_t tlen = strlen(topic), olen = strlen(BRINK_MQTT_BATCH_OUT);
+	size_t tlen = strlen(topic);
+	struct brink_mqtt_outbatch b;
 	for (const char *p = lines, *end = lines + len; p < end;) {
-		size_t size;
-		uint64_t count;
-		const char *stop = batch_span(tlen, p, end, &size, &count);
-		size_t total = count ? brink_mqtt_publish_size(olen, size) : 0;
-		uint8_t *o = total ? mqtt__out_room(m, total, MQTT_OUT_MAX) : NULL;
+		bool fits = brink_mqtt_outbatch_span(tlen, p, (size_t)(end - p), &b);
+		uint8_t *o = fits ? mqtt__out_room(m, b.packet, MQTT_OUT_MAX) : NULL;
 		if (!o) {
-			t->dropped += count ? count : 1;
-			p = count ? stop : p + line_len(p, end) + 1;
+			t->dropped += fits ? b.count : 1;
+			p += fits ? b.used : brink_mqtt_line_len(p, end) + 1;
 			continue;
 		}
-		size_t at = brink_mqtt_encode_publish_head(BRINK_MQTT_BATCH_OUT, olen, size, o, total);
-		for (; p < stop; p += line_len(p, stop) + 1)
-			at += brink_mqtt_record_put(topic, tlen, p, line_len(p, stop), o + at, total - at);
-		m->out_len += total;
-		t->sent += count;
+		m->out_len += brink_mqtt_outbatch_encode(topic, tlen, p, &b, o);
+		t->sent += b.count;
+		p += b.used;
 	}
 }
 
@@ -96,8 +68,8 @@ void router__mqtt_send(struct route *rt, const char *lines, size_t len)
 {
 	struct brink_mqtt_ingest *m = rt->r->mqtt;
 	struct tally t = {0, 0};
-	if (!router__mqtt_wants(rt))
-		return; /* nobody reads it over MQTT: the stream path pays nothing */
+	if (!router__mqtt_wants(rt) || router__mqtt_svc_publishes(rt))
+		return; /* nobody reads it (the stream path pays nothing), or the worker publishes */
 	bool was_empty = m->out_len == m->out_sent;
 	if (m->batched)
 		publish_batched(m, rt->mqtt_topic, lines, len, &t);

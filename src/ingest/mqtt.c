@@ -485,6 +485,11 @@ static int broker_addr(const char *host, int port, struct sockaddr_storage *ss, 
 	return 0;
 }
 
+int mqtt__broker_addr(struct brink_mqtt_ingest *m, struct sockaddr_storage *ss, socklen_t *len)
+{
+	return broker_addr(broker_host(&m->r->cfg), m->r->cfg.mqtt_port, ss, len);
+}
+
 /* Starts a nonblocking connect; on_poll learns how it ends. */
 static void try_connect(struct brink_mqtt_ingest *m)
 {
@@ -492,7 +497,7 @@ static void try_connect(struct brink_mqtt_ingest *m)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int one = 1;
-	if (broker_addr(broker_host(cfg), cfg->mqtt_port, &ss, &len) < 0) {
+	if (mqtt__broker_addr(m, &ss, &len) < 0) {
 		log_debug("mqtt: cannot resolve %s", broker_host(cfg));
 		mqtt__connection_lost(m);
 		return;
@@ -542,6 +547,7 @@ static void on_timer(uv_timer_t *t)
 		mqtt__connection_lost(m);
 		return;
 	}
+	router__retap_all(m->r); /* services' own connections: retries and timeouts */
 	uv_timer_start(&m->timer, on_timer, 1000, 0);
 }
 
@@ -607,8 +613,10 @@ void brink_ingest_mqtt_stop(struct brink_router *r)
 	struct brink_mqtt_ingest *m = r->mqtt;
 	if (!m)
 		return;
-	r->mqtt = NULL;
 	m->stopping = true;
+	for (struct route *rt = r->routes; rt; rt = rt->hh.next)
+		router__mqtt_svc_end(rt);
+	r->mqtt = NULL;
 	if (m->connected && send_control(m, 2, enc_disconnect, NULL) == 0)
 		mqtt__flush(m);
 	drop_socket(m);

@@ -29,10 +29,47 @@ static bool field_ok(const char *p, size_t n, size_t max)
 	return true;
 }
 
+/* A service id as its topic writes it: exactly 16 lowercase hex digits. */
+static bool service_id_parse(const char *p, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (n != 16)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *d = memchr("0123456789abcdef", p[i], 16);
+		if (!d)
+			return false;
+		v = v << 4 | (uint64_t)(d - "0123456789abcdef");
+	}
+	*out = v;
+	return true;
+}
+
+/* ":service/<tenant>/<id>" (n bytes, the prefix included). */
+static enum brink_mqtt_status service_parse(const char *user, size_t n,
+					    struct brink_mqtt_who *out)
+{
+	size_t pre = strlen(BRINK_MQTT_SERVICE_USER);
+	const char *tenant = user + pre;
+	const char *slash = memchr(tenant, '/', n - pre);
+	uint64_t id;
+	if (!slash || !name_ok(tenant, (size_t)(slash - tenant)) ||
+	    !service_id_parse(slash + 1, n - (size_t)(slash + 1 - user), &id))
+		return BRINK_MQTT_BAD;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->tenant, tenant, (size_t)(slash - tenant));
+	out->service = id;
+	out->role = BRINK_MQTT_SERVICE;
+	return BRINK_MQTT_OK;
+}
+
 enum brink_mqtt_status brink_mqtt_who_parse(const char *user, struct brink_mqtt_who *out)
 {
 	size_t n = strnlen(user, BRINK_MQTT_USER_MAX + 1);
 	const char *slash = memchr(user, '/', n);
+	if (n <= BRINK_MQTT_USER_MAX &&
+	    strncmp(user, BRINK_MQTT_SERVICE_USER, strlen(BRINK_MQTT_SERVICE_USER)) == 0)
+		return service_parse(user, n, out);
 	if (strcmp(user, BRINK_MQTT_INTERNAL_USER) == 0) {
 		memset(out, 0, sizeof(*out));
 		out->role = BRINK_MQTT_INTERNAL;
@@ -76,6 +113,8 @@ bool brink_mqtt_allowed(const struct brink_mqtt_who *who, int access, const char
 			return true;
 		return (access == BRINK_MQTT_SUBSCRIBE || access == BRINK_MQTT_READ) &&
 		       under_services(who->tenant, topic);
+	case BRINK_MQTT_SERVICE:
+		return access == BRINK_MQTT_WRITE && strcmp(topic, BRINK_MQTT_BATCH_OUT) == 0;
 	case BRINK_MQTT_NONE:
 	default:
 		return false;
@@ -116,11 +155,26 @@ size_t brink_mqtt_service_topic(const char *tenant, uint64_t service, char *out,
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
-static const char *const role_names[] = {"none", "thing", "tenant", "internal"};
+bool brink_mqtt_output_allowed(const char *own, size_t own_len, const char *topic, size_t len)
+{
+	struct brink_mqtt_who who;
+	if (own)
+		return len == own_len && memcmp(topic, own, len) == 0;
+	return strncmp(topic, BRINK_MQTT_TOPIC_ROOT, strlen(BRINK_MQTT_TOPIC_ROOT)) == 0 &&
+	       brink_mqtt_thing_topic_parse(topic, len, &who) != BRINK_MQTT_OK;
+}
+
+size_t brink_mqtt_service_user(const char *tenant, uint64_t service, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s%s/%016" PRIx64, BRINK_MQTT_SERVICE_USER, tenant, service);
+	return n > 0 && (size_t)n < cap && (size_t)n <= BRINK_MQTT_USER_MAX ? (size_t)n : 0;
+}
+
+static const char *const role_names[] = {"none", "thing", "tenant", "internal", "service"};
 
 const char *brink_mqtt_role_name(enum brink_mqtt_role role)
 {
-	return (unsigned)role < 4 ? role_names[role] : "none";
+	return (unsigned)role < 5 ? role_names[role] : "none";
 }
 
 static size_t fits(int n, size_t cap)
@@ -322,7 +376,7 @@ enum brink_mqtt_status brink_mqtt_answer_parse(const char *line, size_t len,
 	if (word_is(w, n, "OK")) {
 		if (!next_word(&c, &w, &n))
 			return BRINK_MQTT_BAD;
-		for (int r = BRINK_MQTT_THING; r <= BRINK_MQTT_INTERNAL; r++)
+		for (int r = BRINK_MQTT_THING; r <= BRINK_MQTT_SERVICE; r++)
 			if (word_is(w, n, role_names[r]))
 				role = (enum brink_mqtt_role)r;
 		if (role == BRINK_MQTT_NONE)

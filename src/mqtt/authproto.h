@@ -8,6 +8,10 @@
  *   "<tenant>", the tenant's API key       a tenant's client
  *   ":brinkd", a random per-start secret   brinkd's own client (':' is not
  *                                           allowed in brink names)
+ *   ":service/<tenant>/<id>", a random     a service's worker, publishing its
+ *     secret brinkd made for that login    own lines ($brink/out batches of
+ *                                           its own topic only); <id> as in
+ *                                           its topic, 16 hex digits
  * Topics:
  *   brink/<tenant>/things/<thing>          a thing publishes its readings
  *   brink/<tenant>/services/<id>/out       a service's output lines
@@ -16,7 +20,7 @@
  * brinkd, on a stream socket, matched by a sequence number (a late answer
  * to a request the plugin gave up on is skipped, never taken for another):
  *   AUTH <seq> <username> <password>\n
- *   <seq> OK thing|tenant|internal\n      or      <seq> NO\n
+ *   <seq> OK thing|tenant|internal|service\n      or      <seq> NO\n
  * and, unanswered, what the plugin's access rules refused since its last
  * report (brinkd counts it in /metrics and logs it, rate-limited):
  *   DENIED <count> <access> <username> <topic>\n
@@ -44,6 +48,7 @@
 #define BRINK_MQTT_USER_MAX (2 * BRINK_MQTT_PART_MAX + 1)
 #define BRINK_MQTT_PASS_MAX 96
 #define BRINK_MQTT_INTERNAL_USER ":brinkd"
+#define BRINK_MQTT_SERVICE_USER ":service/" /* then <tenant>/<id> */
 #define BRINK_MQTT_TOPIC_ROOT "brink/"
 
 enum brink_mqtt_status {
@@ -56,6 +61,7 @@ enum brink_mqtt_role {
 	BRINK_MQTT_THING,
 	BRINK_MQTT_TENANT,
 	BRINK_MQTT_INTERNAL,
+	BRINK_MQTT_SERVICE,
 };
 
 /* What a client asks to do; the values are Mosquitto's MOSQ_ACL_* ones. */
@@ -71,6 +77,7 @@ struct brink_mqtt_who {
 	enum brink_mqtt_role role; /* NONE: not a form brink gives out */
 	char tenant[BRINK_MQTT_PART_MAX + 1];
 	char thing[BRINK_MQTT_PART_MAX + 1];
+	uint64_t service; /* SERVICE: its id */
 };
 
 #define BRINK_MQTT_TOPIC_MAX 128 /* of a DENIED report: longer topics are cut */
@@ -100,7 +107,9 @@ enum brink_mqtt_status brink_mqtt_who_parse(const char *user, struct brink_mqtt_
 /* Whether `who` may do `access` on `topic` (a topic filter for SUBSCRIBE):
  * brinkd anything; a thing only WRITE to its own topic; a tenant's client
  * only SUBSCRIBE to filters under brink/<tenant>/services/ and READ topics
- * there; anyone UNSUBSCRIBE. Everything else is refused, $SYS included. */
+ * there; a service's worker only WRITE to $brink/out (the plugin takes from
+ * it records of the service's own topic only: brink_mqtt_service_owns);
+ * things and tenants UNSUBSCRIBE. Everything else is refused, $SYS included. */
 bool brink_mqtt_allowed(const struct brink_mqtt_who *who, int access, const char *topic);
 
 /* Writes the thing's topic into out[0..cap); returns its length, or 0 when
@@ -112,6 +121,13 @@ enum brink_mqtt_status brink_mqtt_thing_topic_parse(const char *topic, size_t le
 						    struct brink_mqtt_who *out);
 /* The topic of a service's output lines; its length, or 0 when it does not fit. */
 size_t brink_mqtt_service_topic(const char *tenant, uint64_t service, char *out, size_t cap);
+/* Whether a record of a $brink/out batch may be published on topic (len
+ * bytes and a NUL): from a service's worker only on its own topic (own,
+ * own_len: brink_mqtt_service_topic of the login); from brinkd (own NULL) on
+ * any topic under brink/ but a thing's (a batch cannot publish as a thing). */
+bool brink_mqtt_output_allowed(const char *own, size_t own_len, const char *topic, size_t len);
+/* The username of a service's worker; its length, or 0 when it does not fit. */
+size_t brink_mqtt_service_user(const char *tenant, uint64_t service, char *out, size_t cap);
 
 /* Copies src into out[0..cap) as a protocol field: bytes that cannot be
  * sent become '?', cut to cap - 1 bytes, "-" when empty. For DENIED reports. */

@@ -6,11 +6,13 @@
  *                mqtt/authproto.h): things' readings, gathered in one pass
  *                of the broker's loop. brinkd's client subscribing to
  *                $brink/in asks for them; an empty batch says they come.
- *   $brink/out   brinkd's client → the plugin, as the payload of a PUBLISH:
- *                services' lines, which the plugin publishes one message
- *                per line
+ *   $brink/out   brinkd's client, or a service's worker on the connection
+ *                brinkd made for it (ingest/mqtt-svc.c) → the plugin, as
+ *                the payload of a PUBLISH: services' lines, which the
+ *                plugin publishes one message per line
  *
- * Only brinkd's own client may use these topics (mqtt/authproto.c), and "#"
+ * Only brinkd's own client may use these topics, a service's worker only
+ * $brink/out for its own topic (mqtt/authproto.c), and "#"
  * never matches a topic starting with '$' (MQTT 3.1.1, section 4.7.2).
  *
  * A batch is a sequence of records, each

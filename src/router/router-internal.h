@@ -50,6 +50,8 @@ struct route {
 	uint8_t *out; /* BRINK_WIRE_MAX_FRAME bytes, from the first reading on (NULL before) */
 	char *mqtt_topic; /* where its output is published; NULL: MQTT is off */
 	char mqtt_tenant[BRINK_NAME_MAX + 1]; /* its tenant's name */
+	struct mqtt_svc *mqtt_svc; /* its worker's own broker connection (ingest/mqtt-svc.c) */
+	uint64_t mqtt_svc_retry_ms; /* no new one before (loop time) */
 };
 
 struct router_cmd {
@@ -86,7 +88,7 @@ struct brink_router {
 		atomic_ullong refused_dtls, refused_malformed;
 		atomic_ullong mqtt_refused_auth, mqtt_refused_acl, mqtt_published, mqtt_dropped,
 			mqtt_broker_starts, mqtt_dropped_readings;
-		atomic_int mqtt_connected;
+		atomic_int mqtt_connected, mqtt_service_conns;
 	} stats;
 };
 
@@ -141,6 +143,14 @@ void router__mqtt_route_added(struct brink_router *r, struct route *rt);
 void router__mqtt_send(struct route *rt, const char *lines, size_t len);
 /* Whether the route's lines would be published now (someone reads them). */
 bool router__mqtt_wants(const struct route *rt);
+/* ingest/mqtt-svc.c: the worker's own connection to the broker. update
+ * starts or ends it as the route's MQTT readers come and go (called on every
+ * retap); end ends it (the route goes); publishes: the worker said it
+ * publishes the lines itself; acked: the worker's MQTT frame saying so. */
+void router__mqtt_svc_update(struct route *rt);
+void router__mqtt_svc_end(struct route *rt);
+bool router__mqtt_svc_publishes(const struct route *rt);
+void router__mqtt_svc_acked(struct route *rt, const struct brink_wire_frame *f);
 
 /* router.c: frames to the route's unit outside the batches. route_send
  * sends a frame behind any still waiting, or queues it (false: the unit is

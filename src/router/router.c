@@ -145,7 +145,9 @@ int router__route_send_fd(struct route *rt, const uint8_t *frame, size_t len, in
 
 void router__route_retap(struct route *rt)
 {
-	bool want = rt->subs || rt->served || router__mqtt_wants(rt);
+	router__mqtt_svc_update(rt);
+	bool want = rt->subs || rt->served ||
+		    (router__mqtt_wants(rt) && !router__mqtt_svc_publishes(rt));
 	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
 	if (want == rt->tapped || rt->removed)
 		return;
@@ -279,13 +281,15 @@ static void on_results(uv_poll_t *h, int status, int events)
 		}
 		struct brink_wire_frame f;
 		struct brink_wire_record_iter it;
-		uint64_t lines, lost;
+		struct brink_wire_output o;
 		if (brink_wire_parse_msg(in, (size_t)n, &f) != BRINK_WIRE_OK)
 			continue;
-		if (f.type == BRINK_WIRE_OUTPUT &&
-		    brink_wire_output_decode(&f, &lines, &lost) == BRINK_WIRE_OK) {
-			atomic_fetch_add(&rt->r->stats.delivered_lines, lines);
-			atomic_fetch_add(&rt->r->stats.stream_dropped, lost);
+		if (f.type == BRINK_WIRE_OUTPUT && brink_wire_output_decode(&f, &o) == BRINK_WIRE_OK) {
+			atomic_fetch_add(&rt->r->stats.delivered_lines, o.lines);
+			atomic_fetch_add(&rt->r->stats.stream_dropped, o.lost);
+			atomic_fetch_add(&rt->r->stats.mqtt_published, o.mqtt);
+		} else if (f.type == BRINK_WIRE_MQTT) {
+			router__mqtt_svc_acked(rt, &f);
 		} else if (f.type == BRINK_WIRE_RESULTS && brink_wire_records_begin(&f, &it) == BRINK_WIRE_OK)
 			deliver(rt, &it);
 	}
@@ -328,6 +332,7 @@ static void route_remove(struct brink_router *r, uint64_t id)
 		return;
 	HASH_DEL(r->routes, rt);
 	rt->removed = true;
+	router__mqtt_svc_end(rt);
 	router__stream_close_all(rt);
 	router__subs_close_all(rt);
 	if (rt->listening)
@@ -525,6 +530,7 @@ void brink_router_stats(struct brink_router *r, struct brink_router_stats *out)
 	out->mqtt_broker_starts = atomic_load(&r->stats.mqtt_broker_starts);
 	out->mqtt_dropped_readings = atomic_load(&r->stats.mqtt_dropped_readings);
 	out->mqtt_connected = atomic_load(&r->stats.mqtt_connected) != 0;
+	out->mqtt_service_conns = atomic_load(&r->stats.mqtt_service_conns);
 }
 
 /* ---- the thread ---- */

@@ -44,6 +44,7 @@ struct brink_router_stats {
 		mqtt_broker_starts;
 	uint64_t mqtt_dropped_readings; /* readings the broker's plugin could not give brinkd */
 	bool mqtt_connected;
+	int mqtt_service_conns; /* services whose worker publishes on its own connection */
 };
 
 /* Starts the I/O thread and the TCP ingest listener (ingest.bind,

@@ -15,11 +15,15 @@
  * before exec; see src/runtime/sandbox.c.
  *
  * The data channel also brings the service's stream-port clients (CLIENT
- * frames with the socket as SCM_RIGHTS, src/worker/clients.h): the worker
- * writes each batch's lines to them before it sends the RESULTS to brinkd,
- * which still serves HTTP streams and MQTT from those, and sends them only
- * while brinkd says it wants them (TAP). Either way it reports how many
- * lines it produced and its clients lost (OUTPUT).
+ * frames with the socket as SCM_RIGHTS, src/worker/clients.h) and, while
+ * its tenant has MQTT readers, a connection to the broker to publish on
+ * (MQTT frames, src/worker/publisher.h): the worker writes each batch's
+ * lines to them before it sends the RESULTS to brinkd, which still serves
+ * HTTP streams (and MQTT until the worker publishes) from those, and sends
+ * them only while brinkd says it wants them (TAP). Without RESULTS to send,
+ * the lines of the frames already waiting go out together (serve_ready).
+ * Either way it reports how many lines it produced, its clients lost and
+ * it published on MQTT (OUTPUT).
  *
  * Kind analyze: the model (a sealed memfd) is loaded once the seccomp filter
  * is, before READY, then RECORDS become result lines (src/worker/analyze.h)
@@ -64,8 +68,10 @@
 #include "worker/analyze.h"
 #include "worker/clients.h"
 #include "worker/forward.h"
+#include "worker/publisher.h"
 
 #define STATS_MS 100
+#define DRAIN_MAX 32 /* frames handled before their lines go out */
 #define MODEL_MAX_BYTES (256u << 20)
 
 struct worker {
@@ -80,12 +86,15 @@ struct worker {
 	uint64_t lines_out;      /* result lines produced */
 	uint64_t lines_sent;     /* ... of which brinkd has heard (OUTPUT) */
 	uint64_t drops_sent;     /* the clients' lost lines brinkd has heard of */
+	uint64_t mqtt_lines;     /* lines published on the MQTT connection */
+	uint64_t mqtt_sent;      /* ... of which brinkd has heard */
 	uint64_t unit;
 	struct brink_wire_cpu cpu; /* the last CPU assignment (period 0: none yet) */
 	bool records_warned;
 	int passed_fd;           /* a descriptor that came with the frame being handled, or -1 */
 	struct worker_clients clients;
-	size_t joined_len;       /* bytes of lines in joined, for the clients */
+	struct worker_publisher pub; /* the service's MQTT connection, while brinkd gives one */
+	size_t joined_len;       /* bytes of lines in joined, for the clients and pub */
 	unsigned joined_count;   /* lines in joined */
 	char joined[BRINK_WIRE_MAX_FRAME];
 	uint8_t buf[BRINK_WIRE_MAX_FRAME];
@@ -144,11 +153,14 @@ static int send_data(struct worker *w, struct brink_wire_batch *b)
 	return send_on(w->data_fd, w->out, brink_wire_batch_end(b));
 }
 
-/* The lines joined so far go to the stream clients, in one write each. */
+/* The lines joined so far go to the stream clients, in one write each, and
+ * to MQTT as one batch. */
 static void send_joined(struct worker *w)
 {
-	if (w->joined_len)
+	if (w->joined_len) {
 		worker_clients_send(&w->clients, w->joined, w->joined_len, w->joined_count);
+		w->mqtt_lines += worker_publisher_send(&w->pub, w->joined, w->joined_len);
+	}
 	w->joined_len = 0;
 	w->joined_count = 0;
 }
@@ -156,7 +168,7 @@ static void send_joined(struct worker *w)
 /* Adds the line to what the stream clients get, sending that first when full. */
 static void join_line(struct worker *w, size_t len)
 {
-	if (!w->clients.n)
+	if (!w->clients.n && !w->pub.conns.n)
 		return;
 	if (w->joined_len + len + 1 > sizeof(w->joined))
 		send_joined(w);
@@ -204,17 +216,21 @@ static int send_analyze_stats(struct worker *w)
 	return send_frame(w, out, brink_wire_encode_stats(out, sizeof(out), &st));
 }
 
-/* The lines produced and the lines the stream clients lost since the last
- * report: brinkd's counts, whether or not it takes the RESULTS. */
+/* The lines produced, the lines the stream clients lost and the lines
+ * published on MQTT since the last report: brinkd's counts, whether or not
+ * it takes the RESULTS. */
 static int send_output(struct worker *w)
 {
-	uint8_t out[BRINK_WIRE_HDR_SIZE + 16];
-	uint64_t lines = w->lines_out - w->lines_sent, lost = w->clients.dropped - w->drops_sent;
-	if (!lines && !lost)
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 24];
+	uint64_t dropped = w->clients.dropped + w->pub.conns.dropped;
+	struct brink_wire_output o = {w->lines_out - w->lines_sent, dropped - w->drops_sent,
+				      w->mqtt_lines - w->mqtt_sent};
+	if (!o.lines && !o.lost && !o.mqtt)
 		return 0;
 	w->lines_sent = w->lines_out;
-	w->drops_sent = w->clients.dropped;
-	return send_on(w->data_fd, out, brink_wire_encode_output(out, sizeof(out), lines, lost));
+	w->drops_sent = dropped;
+	w->mqtt_sent = w->mqtt_lines;
+	return send_on(w->data_fd, out, brink_wire_encode_output(out, sizeof(out), &o));
 }
 
 /* Sends the counters brinkd keeps (an analyze worker's STATS, OUTPUT) if
@@ -266,7 +282,8 @@ static int on_records(struct worker *w, const struct brink_wire_frame *f)
 		if (len)
 			join_line(w, len);
 	}
-	send_joined(w);
+	if (b.count)
+		send_joined(w); /* the clients' lines before brinkd's RESULTS */
 	if (b.count && send_data(w, &b) < 0)
 		return EXIT_ERROR;
 	return send_stats(w) < 0 ? EXIT_ERROR : GO_ON;
@@ -287,6 +304,29 @@ static int on_client(struct worker *w, const struct brink_wire_frame *f)
 	return GO_ON;
 }
 
+/* The service's connection to brink's broker: its socket came with the frame. */
+static int on_mqtt(struct worker *w, const struct brink_wire_frame *f)
+{
+	uint64_t id;
+	char topic[BRINK_WIRE_TOPIC_MAX + 1];
+	if (brink_wire_mqtt_decode(f, &id, topic) != BRINK_WIRE_OK)
+		return EXIT_ERROR;
+	if (w->passed_fd < 0) {
+		log_warn("MQTT connection %" PRIu64 " came without its socket", id);
+		return GO_ON;
+	}
+	int added = worker_publisher_add(&w->pub, id, topic, w->passed_fd);
+	w->passed_fd = -1;
+	if (added < 0)
+		return GO_ON;
+	/* The same frame back, in order with the RESULTS: the lines of later
+	 * ones are published here, brinkd publishes none of them again. */
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 8 + BRINK_WIRE_TOPIC_MAX];
+	return send_on(w->data_fd, out, brink_wire_encode_mqtt(out, sizeof(out), id, topic)) < 0
+		       ? EXIT_ERROR
+		       : GO_ON;
+}
+
 static int on_tap(struct worker *w, const struct brink_wire_frame *f)
 {
 	uint64_t on;
@@ -302,6 +342,7 @@ static int on_client_gone(struct worker *w, const struct brink_wire_frame *f)
 	if (brink_wire_u64_decode(f, &id) != BRINK_WIRE_OK)
 		return EXIT_ERROR;
 	worker_clients_remove(&w->clients, id);
+	worker_clients_remove(&w->pub.conns, id);
 	return GO_ON;
 }
 
@@ -313,6 +354,7 @@ static const frame_handler handlers[BRINK_WIRE_TYPE_COUNT] = {
 	[BRINK_WIRE_CLIENT] = on_client,
 	[BRINK_WIRE_CLIENT_GONE] = on_client_gone,
 	[BRINK_WIRE_TAP] = on_tap,
+	[BRINK_WIRE_MQTT] = on_mqtt,
 };
 
 static int dispatch(struct worker *w, size_t len)
@@ -332,7 +374,7 @@ static int dispatch(struct worker *w, size_t len)
 
 /* Reads one message into w->buf, and into w->passed_fd the descriptor that
  * came with it (-1: none; more than one is refused). */
-static ssize_t recv_frame(struct worker *w, int fd)
+static ssize_t recv_frame(struct worker *w, int fd, int flags)
 {
 	union {
 		struct cmsghdr hdr;
@@ -341,7 +383,7 @@ static ssize_t recv_frame(struct worker *w, int fd)
 	struct iovec iov = {w->buf, sizeof(w->buf)};
 	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
 			   .msg_controllen = sizeof(ctl.space)};
-	ssize_t n = recvmsg(fd, &m, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	ssize_t n = recvmsg(fd, &m, MSG_TRUNC | MSG_CMSG_CLOEXEC | flags);
 	struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL;
 	w->passed_fd = -1;
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
@@ -373,13 +415,23 @@ static int handle_message(struct worker *w, ssize_t n)
 	return 1000 + (rc == EXIT_CLEAN ? 0 : 2);
 }
 
-/* Reads one frame from fd and handles it: GO_ON, or the exit status + 1000. */
-static int serve_one(struct worker *w, int fd)
+/* Handles the frames fd has ready (at least one), at most DRAIN_MAX, then
+ * sends the lines they made: under load one write to each client and one
+ * PUBLISH carry what queued behind the first frame, while a frame alone
+ * goes out at once. GO_ON, or the exit status + 1000. */
+static int serve_ready(struct worker *w, int fd)
 {
-	int rc = handle_message(w, recv_frame(w, fd));
-	if (w->passed_fd >= 0) /* it came with a frame that had no use for it */
-		close(w->passed_fd);
-	w->passed_fd = -1;
+	int rc = GO_ON;
+	for (int k = 0; k < DRAIN_MAX && rc == GO_ON; k++) {
+		ssize_t n = recv_frame(w, fd, k ? MSG_DONTWAIT : 0);
+		if (n < 0 && k && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		rc = handle_message(w, n);
+		if (w->passed_fd >= 0) /* it came with a frame that had no use for it */
+			close(w->passed_fd);
+		w->passed_fd = -1;
+	}
+	send_joined(w);
 	return rc;
 }
 
@@ -388,12 +440,13 @@ static int serve_one(struct worker *w, int fd)
  * process exit status. */
 static int serve(struct worker *w)
 {
-	struct pollfd fds[2 + BRINK_WIRE_MAX_CLIENTS] = {{.fd = w->fd, .events = POLLIN},
+	struct pollfd fds[2 + 2 * BRINK_WIRE_MAX_CLIENTS] = {{.fd = w->fd, .events = POLLIN},
 							{.fd = w->data_fd, .events = POLLIN}};
 	nfds_t nchan = w->data_fd >= 0 ? 2 : 1;
 	for (;;) {
 		nfds_t nfds = nchan + worker_clients_pollfds(&w->clients, fds + nchan,
 							     BRINK_WIRE_MAX_CLIENTS);
+		nfds += worker_clients_pollfds(&w->pub.conns, fds + nfds, BRINK_WIRE_MAX_CLIENTS);
 		int timeout = -1;
 		if (w->stats_dirty) {
 			uint64_t now = now_ms();
@@ -409,12 +462,14 @@ static int serve(struct worker *w)
 			return 1;
 		}
 		for (nfds_t i = nchan; i < nfds; i++)
-			if (fds[i].revents)
+			if (fds[i].revents) {
 				worker_clients_flush(&w->clients, fds[i].fd);
+				worker_clients_flush(&w->pub.conns, fds[i].fd);
+			}
 		for (nfds_t i = 0; i < nchan; i++) {
 			if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			int rc = serve_one(w, fds[i].fd);
+			int rc = serve_ready(w, fds[i].fd);
 			if (rc != GO_ON)
 				return rc - 1000;
 		}

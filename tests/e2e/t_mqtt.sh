@@ -111,6 +111,29 @@ check "refused publishes and subscriptions are counted" wait_metric 'brink_mqtt_
 check "refusals are logged" grep -q 'refused by the access rules' "$DATA_DIR/brinkd.log"
 check "the service's lines are counted as published" test "$(metric brink_mqtt_published_total)" -ge 9
 
+# while alpha has a reader, the service's worker publishes its lines on its
+# own broker connection; a reader that comes mid-stream gets every line once
+# from its first on, across the switch from brinkd publishing to the worker
+"$BRINK" sensor simulate --protocol mqtt --port "$MQTT_PORT" --thing "alpha/roof:$TK" \
+	--count 1200 --rate 400 >/dev/null 2>&1 &
+SIM=$!
+sleep 0.5
+sub alpha "$A" "$OUT_A" 3 >"$DATA_DIR/switch.txt" 2>&1 &
+SUB_S=$!
+check "with a reader, the service's worker gets its own broker connection" \
+	wait_metric brink_mqtt_service_connections 1
+mosquitto_pub -p "$MQTT_PORT" -u ":service/alpha/$SVC" -P wrong-secret -t '$brink/out' -m x 2>/dev/null
+check "a service's login with another secret is refused" test $? -ne 0
+wait $SUB_S $SIM
+check "a reader coming mid-stream gets every line once from its first on" /usr/bin/python3 -c '
+import json, sys
+seqs = [json.loads(l.split(" ", 1)[1])["seq"] for l in open(sys.argv[1]) if l.startswith("brink/")]
+assert len(seqs) >= 300, len(seqs)
+assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "a gap or a duplicate"
+' "$DATA_DIR/switch.txt"
+check "the last reader gone, the worker's connection ends" bash -c \
+	'for i in $(seq 100); do [ "$(curl -s "$0/metrics" | awk "\$1 == \"brink_mqtt_service_connections\" {print \$2}")" = 0 ] && exit 0; sleep 0.1; done; exit 1' "$BRINK_URL"
+
 # key rotation: a connected client loses access within mqtt.auth_cache_ms
 $PAHO sub "$MQTT_PORT" alpha "$A" "$OUT_A" 5 >"$DATA_DIR/rot.txt" 2>&1 &
 ROT=$!

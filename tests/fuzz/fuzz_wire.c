@@ -38,7 +38,9 @@ static size_t rebuild(const struct brink_wire_frame *f)
 {
 	struct brink_wire_cpu c;
 	struct brink_wire_ready r;
-	uint64_t id, lost;
+	struct brink_wire_output o;
+	uint64_t id;
+	char topic[BRINK_WIRE_TOPIC_MAX + 1];
 	switch (f->type) {
 	case BRINK_WIRE_READY:
 		check(brink_wire_ready_decode(f, &r) == BRINK_WIRE_OK);
@@ -57,8 +59,12 @@ static size_t rebuild(const struct brink_wire_frame *f)
 		check(brink_wire_u64_decode(f, &id) == BRINK_WIRE_OK);
 		return brink_wire_encode_u64(out, sizeof(out), f->type, id);
 	case BRINK_WIRE_OUTPUT:
-		check(brink_wire_output_decode(f, &id, &lost) == BRINK_WIRE_OK);
-		return brink_wire_encode_output(out, sizeof(out), id, lost);
+		check(brink_wire_output_decode(f, &o) == BRINK_WIRE_OK);
+		return brink_wire_encode_output(out, sizeof(out), &o);
+	case BRINK_WIRE_MQTT:
+		check(brink_wire_mqtt_decode(f, &id, topic) == BRINK_WIRE_OK);
+		check(strlen(topic) == f->length - 8);
+		return brink_wire_encode_mqtt(out, sizeof(out), id, topic);
 	default:
 		return brink_wire_encode(out, sizeof(out), f->type, f->payload, f->length);
 	}

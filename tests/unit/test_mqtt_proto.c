@@ -42,6 +42,46 @@ static void test_who(void **state)
 	assert_int_equal(brink_mqtt_who_parse(long_name, &w), BRINK_MQTT_BAD);
 }
 
+static void test_service_rules(void **state)
+{
+	(void)state;
+	char user[BRINK_MQTT_USER_MAX + 1], topic[128];
+	assert_int_not_equal(brink_mqtt_service_user("acme", 0xabcULL, user, sizeof(user)), 0);
+	assert_string_equal(user, ":service/acme/0000000000000abc");
+	struct brink_mqtt_who s = who_of(user);
+	assert_int_equal(s.role, BRINK_MQTT_SERVICE);
+	assert_string_equal(s.tenant, "acme");
+	assert_true(s.service == 0xabcULL);
+	assert_true(brink_mqtt_allowed(&s, BRINK_MQTT_WRITE, "$brink/out"));
+	size_t n = brink_mqtt_service_topic("acme", 0xabcULL, topic, sizeof(topic));
+	assert_false(brink_mqtt_allowed(&s, BRINK_MQTT_WRITE, topic)); /* only in batches */
+	assert_false(brink_mqtt_allowed(&s, BRINK_MQTT_SUBSCRIBE, "$brink/out"));
+	assert_false(brink_mqtt_allowed(&s, BRINK_MQTT_WRITE, "$brink/in"));
+	assert_false(brink_mqtt_allowed(&s, BRINK_MQTT_READ, topic));
+	assert_false(brink_mqtt_allowed(&s, BRINK_MQTT_WRITE, "brink/acme/things/roof"));
+	/* A worker's batch: its own topic only; brinkd's: any but a thing's. */
+	char other[128];
+	size_t m = brink_mqtt_service_topic("acme", 0xabdULL, other, sizeof(other));
+	assert_true(brink_mqtt_output_allowed(topic, n, topic, n));
+	assert_false(brink_mqtt_output_allowed(topic, n, other, m));
+	assert_false(brink_mqtt_output_allowed(topic, n, "brink/acme/things/roof", 22));
+	assert_true(brink_mqtt_output_allowed(NULL, 0, other, m));
+	assert_false(brink_mqtt_output_allowed(NULL, 0, "brink/acme/things/roof", 22));
+	assert_false(brink_mqtt_output_allowed(NULL, 0, "$SYS/x", 6));
+	m = brink_mqtt_service_topic("acmf", 0xabcULL, other, sizeof(other));
+	assert_false(brink_mqtt_output_allowed(topic, n, other, m));
+	static const char *const bad[] = {
+		":service/", ":service/acme", ":service/acme/", ":service//0000000000000abc",
+		":service/acme/abc", ":service/acme/0000000000000ABC", ":service/acme/00000000000000abc",
+		":service/acme/000000000000 abc", ":service/a b/0000000000000abc",
+		":service/acme/0000000000000abc/x", ":servicex/acme/0000000000000abc", NULL};
+	for (int i = 0; bad[i]; i++) {
+		s.role = BRINK_MQTT_THING;
+		assert_int_equal(brink_mqtt_who_parse(bad[i], &s), BRINK_MQTT_BAD);
+		assert_int_equal(s.role, BRINK_MQTT_THING);
+	}
+}
+
 static void test_thing_rules(void **state)
 {
 	(void)state;
@@ -242,6 +282,11 @@ static void test_answers(void **state)
 	assert_int_equal(brink_mqtt_answer_parse(line, n - 1, &back), BRINK_MQTT_OK);
 	assert_int_equal(back.seq, 7);
 	assert_int_equal(back.role, BRINK_MQTT_TENANT);
+	a.role = BRINK_MQTT_SERVICE;
+	n = brink_mqtt_answer_format(&a, line, sizeof(line));
+	assert_memory_equal(line, "7 OK service\n", n);
+	assert_int_equal(brink_mqtt_answer_parse(line, n - 1, &back), BRINK_MQTT_OK);
+	assert_int_equal(back.role, BRINK_MQTT_SERVICE);
 	a.role = BRINK_MQTT_NONE;
 	n = brink_mqtt_answer_format(&a, line, sizeof(line));
 	assert_memory_equal(line, "7 NO\n", n);
@@ -260,6 +305,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_who),
+		cmocka_unit_test(test_service_rules),
 		cmocka_unit_test(test_thing_rules),
 		cmocka_unit_test(test_tenant_rules),
 		cmocka_unit_test(test_topics),

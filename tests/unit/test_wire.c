@@ -215,7 +215,7 @@ static void test_batch_corrupt(void **state)
 static void test_client(void **state)
 {
 	(void)state;
-	uint8_t buf[32], pl[9] = {0};
+	uint8_t buf[40], pl[16] = {0};
 	struct brink_wire_frame f;
 	uint64_t id = 0;
 	size_t n = brink_wire_encode_u64(buf, sizeof(buf), BRINK_WIRE_CLIENT, 0x0102030405060708ull);
@@ -244,17 +244,52 @@ static void test_client(void **state)
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
 	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_OK);
 	assert_true(id == 1);
-	uint64_t lines = 0, lost = 0;
-	n = brink_wire_encode_output(buf, sizeof(buf), 1234, 56);
-	assert_int_equal(n, BRINK_WIRE_HDR_SIZE + 16);
+	struct brink_wire_output o = {1234, 56, 78}, back = {0, 0, 0};
+	n = brink_wire_encode_output(buf, sizeof(buf), &o);
+	assert_int_equal(n, BRINK_WIRE_HDR_SIZE + 24);
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
-	assert_int_equal(brink_wire_output_decode(&f, &lines, &lost), BRINK_WIRE_OK);
-	assert_true(lines == 1234 && lost == 56);
+	assert_int_equal(brink_wire_output_decode(&f, &back), BRINK_WIRE_OK);
+	assert_true(back.lines == 1234 && back.lost == 56 && back.mqtt == 78);
 	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_BAD_PAYLOAD);
-	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_OUTPUT, pl, 8);
+	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_OUTPUT, pl, 16); /* the old size */
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
 	assert_string_equal(brink_wire_type_name(BRINK_WIRE_CLIENT_GONE), "CLIENT_GONE");
 	assert_string_equal(brink_wire_type_name(BRINK_WIRE_OUTPUT), "OUTPUT");
+}
+
+static void test_mqtt(void **state)
+{
+	(void)state;
+	uint8_t buf[BRINK_WIRE_HDR_SIZE + 8 + BRINK_WIRE_TOPIC_MAX + 8], pl[16] = {0};
+	char topic[BRINK_WIRE_TOPIC_MAX + 1], long_topic[BRINK_WIRE_TOPIC_MAX + 2];
+	struct brink_wire_frame f;
+	uint64_t id = 0;
+	const char *svc = "brink/acme/services/00000000000000ab/out";
+	size_t n = brink_wire_encode_mqtt(buf, sizeof(buf), 42, svc);
+	assert_int_equal(n, BRINK_WIRE_HDR_SIZE + 8 + 40);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
+	assert_int_equal(brink_wire_mqtt_decode(&f, &id, topic), BRINK_WIRE_OK);
+	assert_true(id == 42);
+	assert_string_equal(topic, svc);
+	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_BAD_PAYLOAD);
+	memset(long_topic, 'a', sizeof(long_topic) - 1);
+	long_topic[sizeof(long_topic) - 1] = '\0';
+	static const char *const bad[] = {"", "a b", "a/+/b", "a/#", "a\x01", "a\x7f", NULL};
+	for (int i = 0; bad[i]; i++)
+		assert_int_equal(brink_wire_encode_mqtt(buf, sizeof(buf), 1, bad[i]), 0);
+	assert_int_equal(brink_wire_encode_mqtt(buf, sizeof(buf), 1, long_topic), 0);
+	long_topic[BRINK_WIRE_TOPIC_MAX] = '\0'; /* the longest that goes */
+	n = brink_wire_encode_mqtt(buf, sizeof(buf), 1, long_topic);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
+	assert_int_equal(brink_wire_mqtt_decode(&f, &id, topic), BRINK_WIRE_OK);
+	assert_int_equal(strlen(topic), BRINK_WIRE_TOPIC_MAX);
+	/* An id alone, or a topic with a space, is refused by the parser. */
+	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_MQTT, pl, 8);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
+	memcpy(pl + 8, "ab cd", 5);
+	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_MQTT, pl, 13);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
+	assert_string_equal(brink_wire_type_name(BRINK_WIRE_MQTT), "MQTT");
 }
 
 static void test_names(void **state)
@@ -270,6 +305,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_fixed),
+		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_little_endian_layout),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad_headers),

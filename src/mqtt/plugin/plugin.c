@@ -1,7 +1,7 @@
 /* brink-mqtt-auth.so: Mosquitto 2.0 plugin (plugin API version 5) that lets
  * brink decide who connects and what they may publish and subscribe, and
- * carries readings to brinkd and output lines from brinkd's client in
- * batches (plugin/relay.c).
+ * carries readings to brinkd and output lines from brinkd's client and from
+ * services' workers in batches (plugin/relay.c).
  *
  * Why ask brinkd rather than read brink's store: brinkd's store is the only
  * place keys live (as hashes, behind brinkd's lock); a second reader of the
@@ -302,6 +302,12 @@ static struct client_entry *entry_of(const struct mosquitto *client)
 	return e;
 }
 
+const struct brink_mqtt_who *plugin_service_of(const struct mosquitto *client)
+{
+	struct client_entry *e = entry_of(client);
+	return e && e->who.role == BRINK_MQTT_SERVICE ? &e->who : NULL;
+}
+
 static void entry_drop(const struct mosquitto *client)
 {
 	struct client_entry *e = entry_of(client);
@@ -344,7 +350,10 @@ static struct client_entry *standing(const struct mosquitto *client)
 	const char *user = mosquitto_client_username(client);
 	if (!e || !user || strcmp(user, e->user) != 0)
 		return NULL;
-	if (e->who.role == BRINK_MQTT_INTERNAL || now_ms() - e->verified_ms < P.cache_ms)
+	/* brinkd's own connections are not asked about again: a service's ends
+	 * when brinkd or the service's worker closes it. */
+	if (e->who.role == BRINK_MQTT_INTERNAL || e->who.role == BRINK_MQTT_SERVICE ||
+	    now_ms() - e->verified_ms < P.cache_ms)
 		return e;
 	if (ask_brinkd(e->user, e->pass) != e->who.role) {
 		e->who.role = BRINK_MQTT_NONE; /* revoked: refused from now on */

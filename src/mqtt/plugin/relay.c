@@ -96,28 +96,30 @@ static void gather(const char *topic, const void *payload, size_t len)
 	}
 }
 
-/* brinkd's lines, one message each on the record's topic (only services'
- * topics: a batch cannot make the broker publish as a thing). */
-static void unpack(const uint8_t *buf, size_t len)
+/* The lines of a $brink/out batch, one message each on the record's topic;
+ * from brinkd (from NULL) or a service's worker. */
+static void unpack(const uint8_t *buf, size_t len, const struct brink_mqtt_who *from)
 {
 	struct brink_mqtt_record rec;
-	char topic[BRINK_MQTT_LINE_MAX];
-	size_t off = 0;
+	char topic[BRINK_MQTT_LINE_MAX], own[BRINK_MQTT_LINE_MAX];
+	size_t off = 0, own_len = 0;
 	enum brink_mqtt_batch_next rc;
+	if (from && !(own_len = brink_mqtt_service_topic(from->tenant, from->service, own,
+							 sizeof(own))))
+		return;
 	while ((rc = brink_mqtt_record_next(buf, len, &off, &rec)) == BRINK_MQTT_BATCH_RECORD) {
-		if (rec.topic_len >= sizeof(topic) ||
-		    strncmp(rec.topic, BRINK_MQTT_TOPIC_ROOT, strlen(BRINK_MQTT_TOPIC_ROOT)) != 0)
+		if (rec.topic_len >= sizeof(topic))
 			continue;
 		memcpy(topic, rec.topic, rec.topic_len);
 		topic[rec.topic_len] = '\0';
-		if (is_thing_topic(topic))
+		if (!brink_mqtt_output_allowed(from ? own : NULL, own_len, topic, rec.topic_len))
 			continue;
 		mosquitto_broker_publish_copy(NULL, topic, (int)rec.payload_len, rec.payload, 0,
 					      false, NULL);
 	}
 	if (rc != BRINK_MQTT_BATCH_END && !R.bad_logged) {
 		R.bad_logged = true;
-		mosquitto_log_printf(MOSQ_LOG_WARNING, "brink-auth: a malformed batch from brinkd "
+		mosquitto_log_printf(MOSQ_LOG_WARNING, "brink-auth: a malformed output batch "
 				     "(the rest of it dropped; not logged again)");
 	}
 }
@@ -139,12 +141,16 @@ int relay_on_message(int event, void *data, void *userdata)
 	struct mosquitto_evt_message *ev = data;
 	(void)event;
 	(void)userdata;
-	if (!R.sink || !ev->topic)
+	if (!ev->topic)
 		return MOSQ_ERR_SUCCESS;
-	if (ev->client == R.sink && strcmp(ev->topic, BRINK_MQTT_BATCH_OUT) == 0) {
-		unpack(ev->payload, ev->payloadlen);
+	if (strcmp(ev->topic, BRINK_MQTT_BATCH_OUT) == 0) {
+		const struct brink_mqtt_who *from = plugin_service_of(ev->client);
+		if (from || (R.sink && ev->client == R.sink))
+			unpack(ev->payload, ev->payloadlen, from);
 		return MOSQ_ERR_ACL_DENIED; /* the batch itself goes no further */
 	}
+	if (!R.sink)
+		return MOSQ_ERR_SUCCESS;
 	if (ev->client == R.sink || !is_thing_topic(ev->topic))
 		return MOSQ_ERR_SUCCESS;
 	gather(ev->topic, ev->payload, ev->payloadlen);

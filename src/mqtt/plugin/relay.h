@@ -9,12 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mqtt/authproto.h"
+
 struct mosquitto;
 
 /* plugin.c: sends a batch of count records to brinkd on the channel; false
  * when it cannot (the channel closed, or too much already waits): then the
  * readings are counted as dropped. */
 bool plugin_send_batch(const uint8_t *records, size_t len, uint32_t count);
+/* plugin.c: who a client logged in as, when that is a service's worker. */
+const struct brink_mqtt_who *plugin_service_of(const struct mosquitto *client);
 
 /* Grows *buf (*cap bytes; starting at `first`, doubling) to hold need bytes.
  * false when out of memory (then *buf is unchanged). */
@@ -27,7 +31,8 @@ void relay_sink_set(const struct mosquitto *client);
  * batch instead: a thing's reading, for brinkd's client. */
 bool relay_holds_back(const struct mosquitto *client, int access, const char *topic);
 /* MOSQ_EVT_MESSAGE: takes things' readings into the batch and unpacks
- * brinkd's $brink/out batches. */
+ * the $brink/out batches of brinkd and of services' workers (each worker's
+ * records on its own service's topic only). */
 int relay_on_message(int event, void *data, void *userdata);
 /* Sends the readings gathered in this pass of the loop (MOSQ_EVT_TICK). */
 void relay_flush(void);
