@@ -190,9 +190,13 @@ kill -KILL $old
 check "brinkd starts a killed broker again" wait_metric brink_mqtt_broker_starts_total 2
 check "... and its client reconnects" wait_metric brink_mqtt_connected 1
 check "the new broker is another process" test "$(broker_pids)" != "$old"
+check "... and no service keeps a connection to the old one" \
+	test "$(metric brink_mqtt_service_connections)" = 0
 sub alpha "$A2" "$OUT_A" 3 >"$DATA_DIR/again.txt" 2>&1 &
 AGAIN=$!
 sleep 0.5
+check "... where the service's worker gets a connection of its own again" \
+	wait_metric brink_mqtt_service_connections 1
 pub alpha/roof "$TK" brink/alpha/things/roof '{"temp":"44"}'
 wait $AGAIN
 check "readings flow through the new broker" grep -q '"temp":"44"' "$DATA_DIR/again.txt"
