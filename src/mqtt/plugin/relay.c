@@ -101,18 +101,21 @@ static void gather(const char *topic, const void *payload, size_t len)
 static void unpack(const uint8_t *buf, size_t len, const struct brink_mqtt_who *from)
 {
 	struct brink_mqtt_record rec;
-	char topic[BRINK_MQTT_LINE_MAX], own[BRINK_MQTT_LINE_MAX];
+	char topic[BRINK_MQTT_LINE_MAX], own_topic[BRINK_MQTT_LINE_MAX];
+	const char *own = NULL; /* the only topic a worker's records may name */
 	size_t off = 0, own_len = 0;
 	enum brink_mqtt_batch_next rc;
-	if (from && !(own_len = brink_mqtt_service_topic(from->tenant, from->service, own,
-							 sizeof(own))))
+	if (from && !(own_len = brink_mqtt_service_topic(from->tenant, from->service, own_topic,
+							 sizeof(own_topic))))
 		return;
+	if (from)
+		own = own_topic;
 	while ((rc = brink_mqtt_record_next(buf, len, &off, &rec)) == BRINK_MQTT_BATCH_RECORD) {
 		if (rec.topic_len >= sizeof(topic))
 			continue;
 		memcpy(topic, rec.topic, rec.topic_len);
 		topic[rec.topic_len] = '\0';
-		if (!brink_mqtt_output_allowed(from ? own : NULL, own_len, topic, rec.topic_len))
+		if (!brink_mqtt_output_allowed(own, own_len, topic, rec.topic_len))
 			continue;
 		mosquitto_broker_publish_copy(NULL, topic, (int)rec.payload_len, rec.payload, 0,
 					      false, NULL);
@@ -149,9 +152,7 @@ int relay_on_message(int event, void *data, void *userdata)
 			unpack(ev->payload, ev->payloadlen, from);
 		return MOSQ_ERR_ACL_DENIED; /* the batch itself goes no further */
 	}
-	if (!R.sink)
-		return MOSQ_ERR_SUCCESS;
-	if (ev->client == R.sink || !is_thing_topic(ev->topic))
+	if (!R.sink || ev->client == R.sink || !is_thing_topic(ev->topic))
 		return MOSQ_ERR_SUCCESS;
 	gather(ev->topic, ev->payload, ev->payloadlen);
 	/* Nobody but brinkd may read a thing's topic, and it has the reading now;
