@@ -45,7 +45,11 @@
  *                             (mqtt/outbatch.h); CLIENT_GONE ends it too
  *   MQTT     worker → brinkd  the same payload, on the data channel once the
  *                             worker took the connection: the lines of the
- *                             RESULTS after it were published by the worker
+ *                             RESULTS after it are the worker's to publish,
+ *                             which it holds until MQTT_GO
+ *   MQTT_GO  brinkd → worker  u64 client id: the broker has taken every line
+ *                             brinkd published for the service before that
+ *                             answer; the worker publishes what it holds
  *
  * RECORDS and RESULTS carry u32 count, then count records of
  *   u64 seq, u64 time_ns, u32 length, length bytes
@@ -84,6 +88,7 @@ enum brink_wire_type {
 	BRINK_WIRE_TAP = 11,
 	BRINK_WIRE_OUTPUT = 12,
 	BRINK_WIRE_MQTT = 13,
+	BRINK_WIRE_MQTT_GO = 14,
 	BRINK_WIRE_TYPE_COUNT /* one past the last type */
 };
 

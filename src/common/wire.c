@@ -44,6 +44,7 @@ static long fixed_size(unsigned type)
 	case BRINK_WIRE_CLIENT:
 	case BRINK_WIRE_CLIENT_GONE:
 	case BRINK_WIRE_TAP:
+	case BRINK_WIRE_MQTT_GO:
 		return 8;
 	case BRINK_WIRE_OUTPUT:
 		return 24;
@@ -178,7 +179,8 @@ enum brink_wire_status brink_wire_stats_decode(const struct brink_wire_frame *f,
 
 static int is_u64(unsigned type)
 {
-	return type == BRINK_WIRE_CLIENT || type == BRINK_WIRE_CLIENT_GONE || type == BRINK_WIRE_TAP;
+	return type == BRINK_WIRE_CLIENT || type == BRINK_WIRE_CLIENT_GONE || type == BRINK_WIRE_TAP ||
+	       type == BRINK_WIRE_MQTT_GO;
 }
 
 enum brink_wire_status brink_wire_u64_decode(const struct brink_wire_frame *f, uint64_t *v)
@@ -383,7 +385,7 @@ const char *brink_wire_type_name(unsigned type)
 {
 	static const char *const names[] = {"?", "READY", "CPU", "CPU_ACK", "STOP", "RECORDS",
 					    "RESULTS", "MODEL", "STATS", "CLIENT", "CLIENT_GONE",
-					    "TAP",     "OUTPUT", "MQTT"};
+					    "TAP",     "OUTPUT", "MQTT",	   "MQTT_GO"};
 	return type < BRINK_WIRE_TYPE_COUNT ? names[type] : "?";
 }
 

@@ -41,6 +41,7 @@ struct brink_mqtt_ingest {
 	bool batched; /* brink's plugin sends readings and takes output in batches */
 	int fd, backoff_ms, events; /* events: what poll watches for */
 	uint64_t connect_ms, wrote_ms, ping_ms; /* loop times; ping_ms 0: no PINGREQ unanswered */
+	uint64_t pings, pongs; /* PINGREQs sent and answered on this connection */
 	uint8_t *in; /* received bytes not parsed yet: in_len of IN_CAP */
 	size_t in_len, skip; /* skip: bytes of an oversized packet still to drop */
 	size_t max_packet;
@@ -66,6 +67,10 @@ void mqtt__close_own(struct brink_mqtt_ingest *m, uv_handle_t *h);
 uint8_t *mqtt__out_room(struct brink_mqtt_ingest *m, size_t n, size_t limit);
 /* Writes what waits, as far as the socket takes it. -1: the connection broke. */
 int mqtt__flush(struct brink_mqtt_ingest *m);
+/* Sends a PINGREQ; its answer tells the broker read all written before
+ * it (a connection's packets are handled in order). Returns its number, which
+ * m->pongs reaches once it is answered; 0 when it could not be sent. */
+uint64_t mqtt__ping(struct brink_mqtt_ingest *m);
 /* The connection is gone or failed: try again later. */
 void mqtt__connection_lost(struct brink_mqtt_ingest *m);
 /* A BATCH of readings from a plugin's channel (an empty one: the plugin

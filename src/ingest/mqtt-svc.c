@@ -8,10 +8,14 @@
  * that login may do (mqtt/authproto.h). A line then reaches MQTT readers
  * without a pass through brinkd: one process hop fewer on every reading.
  *
- * Exactly once: until the worker says it publishes (its own MQTT frame back
- * on the data channel, in order with its RESULTS), brinkd publishes the
- * lines it gets as before (mqtt-out.c); from then on the worker does, and
- * brinkd stops asking for RESULTS unless someone else of its own reads them.
+ * Exactly once and in order: until the worker says it takes over (its own
+ * MQTT frame back on the data channel, in order with its RESULTS), brinkd
+ * publishes the lines it gets as before (mqtt-out.c); from then on the
+ * worker does, and brinkd stops asking for RESULTS unless someone else of
+ * its own reads them. The worker holds its lines until MQTT_GO, which
+ * brinkd sends once the broker answered a PINGREQ written after brinkd's
+ * last lines of the service: the broker reads a connection's packets in
+ * order, so it has taken those before any of the worker's.
  *
  * brinkd keeps its copy of the socket only to learn of its end (the broker
  * stopped): the worker is then told CLIENT_GONE and brinkd publishes again
@@ -40,8 +44,14 @@ struct mqtt_svc {
 	struct route *rt; /* NULL once detached (its poll handle closing) */
 	uv_poll_t poll;
 	int fd;
-	enum { SVC_CONNECTING, SVC_LOGGING_IN, SVC_HANDED } state;
-	bool acked;        /* the worker said it publishes */
+	enum {
+		SVC_CONNECTING,
+		SVC_LOGGING_IN,
+		SVC_HANDED,     /* the worker has the socket */
+		SVC_FENCED,     /* it took over; the broker has not answered the PINGREQ yet */
+		SVC_PUBLISHING, /* MQTT_GO sent */
+	} state;
+	uint64_t fence;    /* SVC_FENCED: the number of that PINGREQ (mqtt__ping) */
 	uint64_t id;       /* the connection's id for the worker (a client id) */
 	uint64_t started_ms;
 	char secret[48];
@@ -64,10 +74,10 @@ static void svc_end(struct route *rt, bool retry)
 	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
 	if (!s)
 		return;
-	if (s->state == SVC_HANDED)
+	if (s->state >= SVC_HANDED)
 		router__route_send(rt, frame,
 				   brink_wire_encode_u64(frame, sizeof(frame), BRINK_WIRE_CLIENT_GONE, s->id));
-	if (s->acked)
+	if (s->state == SVC_PUBLISHING)
 		atomic_fetch_sub(&rt->r->stats.mqtt_service_conns, 1);
 	rt->mqtt_svc = NULL;
 	if (retry)
@@ -110,6 +120,8 @@ static int hand_over(struct mqtt_svc *s)
 	if (!n || router__route_send_fd(s->rt, frame, n, s->fd) < 0)
 		return -1;
 	s->state = SVC_HANDED;
+	log_debug("service %016llx: its broker connection handed to its worker",
+		  (unsigned long long)s->rt->id);
 	return 0;
 }
 
@@ -197,7 +209,7 @@ void router__mqtt_svc_update(struct route *rt)
 	uint64_t now = uv_now(&rt->r->loop);
 	bool wanted = m && !m->stopping && m->connected && m->batched && rt->mqtt_topic &&
 		      !rt->removed && !rt->gone && mqtt__watched(m, rt->mqtt_tenant);
-	if (s && (!wanted || (s->state != SVC_HANDED && now - s->started_ms > LOGIN_MS)))
+	if (s && (!wanted || (s->state < SVC_HANDED && now - s->started_ms > LOGIN_MS)))
 		svc_end(rt, wanted);
 	else if (!s && wanted && now >= rt->mqtt_svc_retry_ms)
 		svc_start(m, rt);
@@ -210,7 +222,7 @@ void router__mqtt_svc_end(struct route *rt)
 
 bool router__mqtt_svc_publishes(const struct route *rt)
 {
-	return rt->mqtt_svc && rt->mqtt_svc->acked;
+	return rt->mqtt_svc && rt->mqtt_svc->state >= SVC_FENCED;
 }
 
 void router__mqtt_svc_acked(struct route *rt, const struct brink_wire_frame *f)
@@ -221,10 +233,34 @@ void router__mqtt_svc_acked(struct route *rt, const struct brink_wire_frame *f)
 	if (!s || s->state != SVC_HANDED || brink_wire_mqtt_decode(f, &id, topic) != BRINK_WIRE_OK ||
 	    id != s->id)
 		return; /* an answer about a connection since ended */
-	s->acked = true;
+	s->fence = mqtt__ping(rt->r->mqtt);
+	if (!s->fence) {
+		mqtt__connection_lost(rt->r->mqtt); /* ends s too */
+		return;
+	}
+	s->state = SVC_FENCED;
+	router__route_retap(rt);
+}
+
+/* The broker took brinkd's lines of the service: the worker publishes. */
+static void svc_go(struct route *rt)
+{
+	struct mqtt_svc *s = rt->mqtt_svc;
+	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
+	router__route_send(rt, frame,
+			   brink_wire_encode_u64(frame, sizeof(frame), BRINK_WIRE_MQTT_GO, s->id));
+	s->state = SVC_PUBLISHING;
 	atomic_fetch_add(&rt->r->stats.mqtt_service_conns, 1);
 	log_debug("service %016llx publishes on MQTT itself", (unsigned long long)rt->id);
-	router__route_retap(rt);
+}
+
+void router__mqtt_svc_pong(struct brink_mqtt_ingest *m)
+{
+	struct route *rt, *tmp;
+	HASH_ITER(hh, m->r->routes, rt, tmp) {
+		if (rt->mqtt_svc && rt->mqtt_svc->state == SVC_FENCED && rt->mqtt_svc->fence <= m->pongs)
+			svc_go(rt);
+	}
 }
 
 bool mqtt__svc_login_ok(struct brink_mqtt_ingest *m, const struct brink_mqtt_who *who,

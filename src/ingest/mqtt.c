@@ -101,7 +101,7 @@ static void drop_socket(struct brink_mqtt_ingest *m)
 	m->tcp_up = false;
 	m->events = 0;
 	m->in_len = m->skip = m->out_len = m->out_sent = 0;
-	m->ping_ms = 0;
+	m->ping_ms = m->pings = m->pongs = 0;
 	m->batched = false;
 }
 
@@ -367,7 +367,9 @@ static int on_packet(struct brink_mqtt_ingest *m, const struct brink_mqtt_packet
 				 pk->packet_id == SUB_READINGS ? READINGS_FILTER : BRINK_MQTT_BATCH_IN);
 		return 0;
 	case BRINK_MQTT_PKT_PINGRESP:
-		m->ping_ms = 0;
+		if (m->pongs < m->pings && ++m->pongs == m->pings)
+			m->ping_ms = 0;
+		router__mqtt_svc_pong(m);
 		return 0;
 	default: /* PUBACK: brinkd publishes at QoS 0 only */
 		return 0;
@@ -528,8 +530,16 @@ static int keepalive(struct brink_mqtt_ingest *m)
 		return now - m->ping_ms < KEEPALIVE_S * 1000 ? 0 : -1;
 	if (now - m->wrote_ms < KEEPALIVE_S * 1000 / 2)
 		return 0;
-	m->ping_ms = now;
-	return send_control(m, 2, enc_pingreq, NULL);
+	return mqtt__ping(m) ? 0 : -1;
+}
+
+uint64_t mqtt__ping(struct brink_mqtt_ingest *m)
+{
+	if (send_control(m, 2, enc_pingreq, NULL) < 0)
+		return 0;
+	if (!m->ping_ms)
+		m->ping_ms = uv_now(&m->r->loop);
+	return ++m->pings;
 }
 
 static void on_timer(uv_timer_t *t)

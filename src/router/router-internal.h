@@ -145,12 +145,14 @@ void router__mqtt_send(struct route *rt, const char *lines, size_t len);
 bool router__mqtt_wants(const struct route *rt);
 /* ingest/mqtt-svc.c: the worker's own connection to the broker. update
  * starts or ends it as the route's MQTT readers come and go (called on every
- * retap); end ends it (the route goes); publishes: the worker said it
- * publishes the lines itself; acked: the worker's MQTT frame saying so. */
+ * retap); end ends it (the route goes); publishes: the worker took over
+ * the lines (brinkd publishes none); acked: the worker's MQTT frame saying
+ * so; pong: brinkd's connection had a PINGRESP (the worker may publish). */
 void router__mqtt_svc_update(struct route *rt);
 void router__mqtt_svc_end(struct route *rt);
 bool router__mqtt_svc_publishes(const struct route *rt);
 void router__mqtt_svc_acked(struct route *rt, const struct brink_wire_frame *f);
+void router__mqtt_svc_pong(struct brink_mqtt_ingest *m);
 
 /* router.c: frames to the route's unit outside the batches. route_send
  * sends a frame behind any still waiting, or queues it (false: the unit is

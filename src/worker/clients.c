@@ -87,7 +87,8 @@ static void keep(struct worker_clients *wc, struct worker_client *c, const char 
 static int client_write(struct worker_clients *wc, struct worker_client *c, const char *data,
 			size_t len, unsigned count)
 {
-	ssize_t n = c->plen ? 0 : write_some(c->fd, data, len); /* behind: after what waits */
+	/* behind or held: after what waits */
+	ssize_t n = c->plen || c->held ? 0 : write_some(c->fd, data, len);
 	if (n < 0)
 		return -1;
 	if ((size_t)n < len)
@@ -110,16 +111,14 @@ size_t worker_clients_pollfds(const struct worker_clients *wc, struct pollfd *ou
 {
 	size_t k = 0;
 	for (size_t i = 0; i < wc->n && k < cap; i++)
-		if (wc->c[i].plen)
+		if (wc->c[i].plen && !wc->c[i].held)
 			out[k++] = (struct pollfd){.fd = wc->c[i].fd, .events = POLLOUT};
 	return k;
 }
 
-void worker_clients_flush(struct worker_clients *wc, int fd)
+/* Writes what waits for c, as far as its socket takes it. */
+static void flush_client(struct worker_clients *wc, struct worker_client *c)
 {
-	struct worker_client *c = find_fd(wc, fd);
-	if (!c || !c->plen)
-		return;
 	ssize_t n = write_some(c->fd, c->pending, c->plen);
 	if (n < 0) {
 		drop_client(wc, c);
@@ -133,4 +132,28 @@ void worker_clients_flush(struct worker_clients *wc, int fd)
 	} else {
 		memmove(c->pending, c->pending + n, c->plen);
 	}
+}
+
+void worker_clients_flush(struct worker_clients *wc, int fd)
+{
+	struct worker_client *c = find_fd(wc, fd);
+	if (c && c->plen && !c->held)
+		flush_client(wc, c);
+}
+
+void worker_clients_hold(struct worker_clients *wc, uint64_t id)
+{
+	struct worker_client *c = find_id(wc, id);
+	if (c)
+		c->held = true;
+}
+
+void worker_clients_release(struct worker_clients *wc, uint64_t id)
+{
+	struct worker_client *c = find_id(wc, id);
+	if (!c)
+		return;
+	c->held = false;
+	if (c->plen)
+		flush_client(wc, c);
 }

@@ -7,7 +7,8 @@
  * A client too slow to take the lines loses them (whole writes, their lines
  * counted in `dropped`, logged once each time it falls behind) once
  * WORKER_CLIENT_QUEUE_MAX bytes wait for it, as brinkd's own stream clients
- * do. A client whose socket fails is closed here at once. */
+ * do. A client whose socket fails is closed here at once. A held client's
+ * lines wait (with the same bound) until it is released. */
 #ifndef BRINK_WORKER_CLIENTS_H
 #define BRINK_WORKER_CLIENTS_H
 
@@ -26,6 +27,7 @@ struct worker_client {
 	char *pending; /* WORKER_CLIENT_QUEUE_MAX bytes while it is behind, else NULL */
 	size_t plen;   /* bytes in pending not written yet */
 	bool dropping; /* lost lines since it last caught up (logged once) */
+	bool held;     /* its lines wait in pending until released */
 };
 
 struct worker_clients {
@@ -39,6 +41,11 @@ struct worker_clients {
 int worker_clients_add(struct worker_clients *wc, uint64_t id, int fd);
 /* Closes the client with that id, if there is one. */
 void worker_clients_remove(struct worker_clients *wc, uint64_t id);
+/* Holds the client's lines from now on, until worker_clients_release. */
+void worker_clients_hold(struct worker_clients *wc, uint64_t id);
+/* Lets the client with that id have its lines: what waits is written now,
+ * as far as its socket takes it. */
+void worker_clients_release(struct worker_clients *wc, uint64_t id);
 /* Writes lines (each ending with '\n') to every client. */
 void worker_clients_send(struct worker_clients *wc, const char *lines, size_t len,
 			 unsigned count);

@@ -320,11 +320,22 @@ static int on_mqtt(struct worker *w, const struct brink_wire_frame *f)
 	if (added < 0)
 		return GO_ON;
 	/* The same frame back, in order with the RESULTS: the lines of later
-	 * ones are published here, brinkd publishes none of them again. */
+	 * ones are published here (held until MQTT_GO), brinkd publishes none
+	 * of them again. */
 	uint8_t out[BRINK_WIRE_HDR_SIZE + 8 + BRINK_WIRE_TOPIC_MAX];
 	return send_on(w->data_fd, out, brink_wire_encode_mqtt(out, sizeof(out), id, topic)) < 0
 		       ? EXIT_ERROR
 		       : GO_ON;
+}
+
+/* brinkd's own lines of this service reached the broker: publish. */
+static int on_mqtt_go(struct worker *w, const struct brink_wire_frame *f)
+{
+	uint64_t id;
+	if (brink_wire_u64_decode(f, &id) != BRINK_WIRE_OK)
+		return EXIT_ERROR;
+	worker_publisher_go(&w->pub, id);
+	return GO_ON;
 }
 
 static int on_tap(struct worker *w, const struct brink_wire_frame *f)
@@ -355,6 +366,7 @@ static const frame_handler handlers[BRINK_WIRE_TYPE_COUNT] = {
 	[BRINK_WIRE_CLIENT_GONE] = on_client_gone,
 	[BRINK_WIRE_TAP] = on_tap,
 	[BRINK_WIRE_MQTT] = on_mqtt,
+	[BRINK_WIRE_MQTT_GO] = on_mqtt_go,
 };
 
 static int dispatch(struct worker *w, size_t len)

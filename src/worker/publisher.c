@@ -11,7 +11,15 @@ int worker_publisher_add(struct worker_publisher *p, uint64_t id, const char *to
 		worker_clients_remove(&p->conns, p->conns.c[0].id);
 	p->topic_len = strlen(topic);
 	memcpy(p->topic, topic, p->topic_len + 1);
-	return worker_clients_add(&p->conns, id, fd);
+	if (worker_clients_add(&p->conns, id, fd) < 0)
+		return -1;
+	worker_clients_hold(&p->conns, id);
+	return 0;
+}
+
+void worker_publisher_go(struct worker_publisher *p, uint64_t id)
+{
+	worker_clients_release(&p->conns, id);
 }
 
 uint64_t worker_publisher_send(struct worker_publisher *p, const char *lines, size_t len)

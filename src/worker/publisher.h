@@ -4,6 +4,10 @@
  * else (mqtt/authproto.h). The worker publishes each batch of lines there
  * itself, so a line reaches MQTT readers without passing through brinkd.
  *
+ * The lines wait until brinkd says MQTT_GO: brinkd still published the lines
+ * it had before the worker took the connection, on its own, and the broker
+ * has to have taken those first for readers to get every line in order.
+ *
  * brinkd made the connection and says CLIENT_GONE when it should end (the
  * tenant's last MQTT reader left, the broker restarted); the worker only
  * writes, with the stream clients' rules (src/worker/clients.h): a broker
@@ -23,8 +27,12 @@ struct worker_publisher {
 };
 
 /* Takes fd over as the connection `id` publishing on topic (a connection
- * already there is replaced). -1 when it cannot (fd closed). */
+ * already there is replaced), its lines held until worker_publisher_go. -1
+ * when it cannot (fd closed). */
 int worker_publisher_add(struct worker_publisher *p, uint64_t id, const char *topic, int fd);
+/* MQTT_GO for connection `id`: what it holds is written, and the lines
+ * from now on as they come. */
+void worker_publisher_go(struct worker_publisher *p, uint64_t id);
 /* Publishes lines (each ending with '\n'), when there is a connection;
  * returns how many it gave the connection (those the broker was too slow
  * for are also counted in conns.dropped). */

@@ -56,6 +56,7 @@ static size_t rebuild(const struct brink_wire_frame *f)
 	case BRINK_WIRE_CLIENT:
 	case BRINK_WIRE_CLIENT_GONE:
 	case BRINK_WIRE_TAP:
+	case BRINK_WIRE_MQTT_GO:
 		check(brink_wire_u64_decode(f, &id) == BRINK_WIRE_OK);
 		return brink_wire_encode_u64(out, sizeof(out), f->type, id);
 	case BRINK_WIRE_OUTPUT:

@@ -290,6 +290,16 @@ static void test_mqtt(void **state)
 	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_MQTT, pl, 13);
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
 	assert_string_equal(brink_wire_type_name(BRINK_WIRE_MQTT), "MQTT");
+	/* MQTT_GO: the connection's id, 8 bytes exactly. */
+	n = brink_wire_encode_u64(buf, sizeof(buf), BRINK_WIRE_MQTT_GO, 42);
+	assert_int_equal(n, BRINK_WIRE_HDR_SIZE + 8);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
+	assert_int_equal(f.type, BRINK_WIRE_MQTT_GO);
+	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_OK);
+	assert_true(id == 42);
+	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_MQTT_GO, pl, 9);
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
+	assert_string_equal(brink_wire_type_name(BRINK_WIRE_MQTT_GO), "MQTT_GO");
 }
 
 static void test_names(void **state)

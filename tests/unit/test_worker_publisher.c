@@ -1,7 +1,9 @@
 /* The MQTT connection a worker publishes on (src/worker/publisher.c), over
  * a real socket pair standing for the broker: lines go as $brink/out
- * PUBLISHes whose records give back every line on the service's topic, a
- * new connection replaces the old, and with none nothing is written. */
+ * PUBLISHes whose records give back every line on the service's topic, only
+ * once brinkd said MQTT_GO, a new connection replaces the old, and with none
+ * nothing is written. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <setjmp.h>
@@ -83,6 +85,7 @@ static void lines_go_as_one_batch_of_records(void **state)
 	memset(&pub, 0, sizeof(pub));
 	broker_pair(b);
 	assert_int_equal(worker_publisher_add(&pub, 7, TOPIC, b[0]), 0);
+	worker_publisher_go(&pub, 7);
 	assert_true(worker_publisher_send(&pub, "{\"a\":1}\n{\"b\":2}\n", 16) == 2);
 	assert_int_equal(lines_of(read_all(b[1]), lines, sizeof(lines)), 1);
 	assert_string_equal(lines, "{\"a\":1}\n{\"b\":2}\n");
@@ -104,6 +107,7 @@ static void a_new_connection_replaces_the_old(void **state)
 	assert_int_equal(worker_publisher_add(&pub, 2, TOPIC, b2[0]), 0);
 	assert_int_equal(pub.conns.n, 1);
 	assert_int_equal(read(b1[1], lines, sizeof(lines)), 0); /* the old one is closed */
+	worker_publisher_go(&pub, 2);
 	assert_true(worker_publisher_send(&pub, "z\n", 2) == 1);
 	assert_int_equal(lines_of(read_all(b2[1]), lines, sizeof(lines)), 1);
 	assert_string_equal(lines, "z\n");
@@ -125,6 +129,7 @@ static void many_lines_split_into_batches(void **state)
 	while (lines < 5000)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "{\"seq\":%zu}\n", lines++);
 	assert_int_equal(worker_publisher_add(&pub, 3, TOPIC, b[0]), 0);
+	worker_publisher_go(&pub, 3);
 	assert_true(worker_publisher_send(&pub, text, len) == lines);
 	for (int i = 0; i < 1000; i++) {
 		n = read_from(b[1], n);
@@ -141,12 +146,43 @@ static void many_lines_split_into_batches(void **state)
 	close(b[1]);
 }
 
+/* Until MQTT_GO the lines wait, unwritten even when the socket is
+ * writable (a PUBLISH each time they were sent); then they go first, in
+ * order, and the next ones at once. */
+static void lines_wait_for_go(void **state)
+{
+	(void)state;
+	int b[2];
+	char lines[64];
+	struct pollfd pfd[1];
+	memset(&pub, 0, sizeof(pub));
+	broker_pair(b);
+	assert_int_equal(worker_publisher_add(&pub, 4, TOPIC, b[0]), 0);
+	assert_true(worker_publisher_send(&pub, "{\"a\":1}\n", 8) == 1);
+	assert_true(worker_publisher_send(&pub, "{\"b\":2}\n", 8) == 1);
+	assert_int_equal(worker_clients_pollfds(&pub.conns, pfd, 1), 0); /* not polled for */
+	worker_clients_flush(&pub.conns, b[0]);
+	worker_publisher_go(&pub, 5); /* another connection's */
+	assert_int_equal(read(b[1], lines, sizeof(lines)), -1);
+	assert_int_equal(errno, EAGAIN);
+	worker_publisher_go(&pub, 4);
+	assert_int_equal(lines_of(read_all(b[1]), lines, sizeof(lines)), 2); /* as sent */
+	assert_string_equal(lines, "{\"a\":1}\n{\"b\":2}\n");
+	assert_true(worker_publisher_send(&pub, "{\"c\":3}\n", 8) == 1);
+	assert_int_equal(lines_of(read_all(b[1]), lines, sizeof(lines)), 1);
+	assert_string_equal(lines, "{\"c\":3}\n");
+	assert_true(pub.conns.dropped == 0);
+	worker_clients_remove(&pub.conns, 4);
+	close(b[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lines_go_as_one_batch_of_records),
 		cmocka_unit_test(a_new_connection_replaces_the_old),
 		cmocka_unit_test(many_lines_split_into_batches),
+		cmocka_unit_test(lines_wait_for_go),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
