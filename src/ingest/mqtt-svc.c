@@ -71,12 +71,10 @@ static void free_svc(uv_handle_t *h)
 static void svc_end(struct route *rt, bool retry)
 {
 	struct mqtt_svc *s = rt->mqtt_svc;
-	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
 	if (!s)
 		return;
 	if (s->state >= SVC_HANDED)
-		router__route_send(rt, frame,
-				   brink_wire_encode_u64(frame, sizeof(frame), BRINK_WIRE_CLIENT_GONE, s->id));
+		router__route_send_u64(rt, BRINK_WIRE_CLIENT_GONE, s->id);
 	if (s->state == SVC_PUBLISHING)
 		atomic_fetch_sub(&rt->r->stats.mqtt_service_conns, 1);
 	rt->mqtt_svc = NULL;
@@ -246,9 +244,7 @@ void router__mqtt_svc_acked(struct route *rt, const struct brink_wire_frame *f)
 static void svc_go(struct route *rt)
 {
 	struct mqtt_svc *s = rt->mqtt_svc;
-	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
-	router__route_send(rt, frame,
-			   brink_wire_encode_u64(frame, sizeof(frame), BRINK_WIRE_MQTT_GO, s->id));
+	router__route_send_u64(rt, BRINK_WIRE_MQTT_GO, s->id);
 	s->state = SVC_PUBLISHING;
 	atomic_fetch_add(&rt->r->stats.mqtt_service_conns, 1);
 	log_debug("service %016llx publishes on MQTT itself", (unsigned long long)rt->id);

@@ -159,6 +159,8 @@ void router__mqtt_svc_pong(struct brink_mqtt_ingest *m);
  * gone); route_send_fd sends one with descriptor fd as SCM_RIGHTS, now or
  * not at all (-1: the channel is full or gone). */
 bool router__route_send(struct route *rt, const uint8_t *frame, size_t len);
+/* route_send of a frame whose payload is one u64 (TAP, CLIENT_GONE, MQTT_GO). */
+bool router__route_send_u64(struct route *rt, enum brink_wire_type type, uint64_t v);
 /* Tells the unit whether brinkd wants its RESULTS (a TAP frame when that
  * changed): only while brinkd itself has someone to give them to, an HTTP
  * stream, an MQTT reader or a stream client it serves. retap_all does it

@@ -124,6 +124,12 @@ bool router__route_send(struct route *rt, const uint8_t *frame, size_t len)
 	return res != GONE;
 }
 
+bool router__route_send_u64(struct route *rt, enum brink_wire_type type, uint64_t v)
+{
+	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
+	return router__route_send(rt, frame, brink_wire_encode_u64(frame, sizeof(frame), type, v));
+}
+
 int router__route_send_fd(struct route *rt, const uint8_t *frame, size_t len, int fd)
 {
 	union {
@@ -148,11 +154,10 @@ void router__route_retap(struct route *rt)
 	router__mqtt_svc_update(rt);
 	bool want = rt->subs || rt->served ||
 		    (router__mqtt_wants(rt) && !router__mqtt_svc_publishes(rt));
-	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
 	if (want == rt->tapped || rt->removed)
 		return;
 	rt->tapped = want;
-	router__route_send(rt, frame, brink_wire_encode_u64(frame, sizeof(frame), BRINK_WIRE_TAP, want));
+	router__route_send_u64(rt, BRINK_WIRE_TAP, want);
 }
 
 void router__retap_all(struct brink_router *r)

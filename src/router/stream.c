@@ -48,10 +48,8 @@ static void on_client_closed(uv_handle_t *h)
 /* Tells the unit the client left; queued behind the batches if need be. */
 static void take_back(struct stream_client *c)
 {
-	uint8_t frame[BRINK_WIRE_HDR_SIZE + 8];
-	size_t n = brink_wire_encode_u64(frame, sizeof(frame), BRINK_WIRE_CLIENT_GONE, c->id);
 	if (!c->rt->removed) /* else the unit is being stopped */
-		router__route_send(c->rt, frame, n);
+		router__route_send_u64(c->rt, BRINK_WIRE_CLIENT_GONE, c->id);
 	c->handed = false;
 	c->rt->handed--;
 }

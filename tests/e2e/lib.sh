@@ -188,6 +188,15 @@ wait_metric() {
 	done
 	return 1
 }
+# wait_metric_is NAME VALUE: up to 10 s for the metric to be VALUE
+wait_metric_is() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(metric "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # wait_grep PATTERN FILE: up to 10 s for FILE to hold a line matching PATTERN
 wait_grep() {
 	local i

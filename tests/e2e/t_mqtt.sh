@@ -20,13 +20,6 @@ assert len(seqs) >= 300, len(seqs)
 assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "a gap or a duplicate"
 ' "$1"
 }
-service_connections_end() {
-	for i in $(seq 100); do
-		[ "$(metric brink_mqtt_service_connections)" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # How many times brinkd handed a service its own broker connection.
 handovers() { grep -c 'its broker connection handed to its worker' "$DATA_DIR/brinkd.log"; }
 # The pid of service $1's worker (its cgroup is unit-<id in decimal>).
@@ -154,7 +147,8 @@ check "a service's login with another secret is refused" test $? -ne 0
 wait $SUB_S $SIM
 check "a reader coming mid-stream gets every line once from its first on" \
 	every_line_once "$DATA_DIR/switch.txt"
-check "the last reader gone, the worker's connection ends" service_connections_end
+check "the last reader gone, the worker's connection ends" \
+	wait_metric_is brink_mqtt_service_connections 0
 
 # the same switch, its lines racing: an HTTP stream keeps brinkd asking
 # the worker for its lines (TAP); the worker is stopped (SIGSTOP) before a
@@ -188,7 +182,7 @@ check "the worker stopped across the switch publishes once it runs again" \
 wait $SUB_S $SIM $SSE
 check "... and its reader gets every line once and in order, those queued meanwhile too" \
 	every_line_once "$DATA_DIR/switch-stopped.txt"
-check "... until that reader is gone" service_connections_end
+check "... until that reader is gone" wait_metric_is brink_mqtt_service_connections 0
 
 # key rotation: a connected client loses access within mqtt.auth_cache_ms
 $PAHO sub "$MQTT_PORT" alpha "$A" "$OUT_A" 5 >"$DATA_DIR/rot.txt" 2>&1 &

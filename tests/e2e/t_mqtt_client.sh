@@ -9,14 +9,6 @@
 # password, and stopped (SIGSTOP) while output waits: bounded, counted drops.
 . "$(dirname "$0")/lib.sh"
 
-wait_metric_is() { # NAME VALUE: up to 10 s
-	local i
-	for i in $(seq 1 100); do
-		[ "$(metric "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 pub() { mosquitto_pub -p "$MQTT_PORT" -u "$1" -P "$2" -t "$3" -q 1 -s 2>/dev/null; }
 # tcp_readings THING KEY COUNT: COUNT readings over the TCP ingest port at once
 tcp_readings() {
