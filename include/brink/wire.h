@@ -31,11 +31,14 @@
  *   TAP      brinkd → worker  u64 1 or 0: whether brinkd wants the RESULTS
  *                             (it serves SSE, WebSocket, MQTT or stream
  *                             clients of its own from them); 1 until told
- *   OUTPUT   worker → brinkd  u64 lines, u64 lost, u64 mqtt: the result
- *                             lines the service produced, the lines its
- *                             clients lost (too slow to read them) and the
- *                             lines it published on its own MQTT connection
- *                             since its last OUTPUT, at most every 100 ms
+ *   OUTPUT   worker → brinkd  u64 lines, u64 lost, u64 mqtt, u64 mqtt_lost:
+ *                             the result lines the service produced, the
+ *                             lines its stream clients lost (too slow to
+ *                             read them), the lines its own MQTT connection
+ *                             took and the lines that connection lost (the
+ *                             broker too slow, or the connection ended with
+ *                             them unwritten) since its last OUTPUT, at
+ *                             most every 100 ms
  *   MQTT     brinkd → worker  u64 client id, then the service's MQTT topic
  *                             (1 to BRINK_WIRE_TOPIC_MAX printable bytes, no
  *                             wildcard), and one socket descriptor as CLIENT
@@ -207,9 +210,10 @@ enum brink_wire_status brink_wire_mqtt_decode(const struct brink_wire_frame *f, 
 
 /* OUTPUT: what a worker's output came to since its last report. */
 struct brink_wire_output {
-	uint64_t lines; /* result lines produced */
-	uint64_t lost;  /* lines its clients (or its MQTT connection) lost */
-	uint64_t mqtt;  /* lines it published on its own MQTT connection */
+	uint64_t lines;     /* result lines produced */
+	uint64_t lost;      /* lines its stream clients lost */
+	uint64_t mqtt;      /* lines its own MQTT connection took */
+	uint64_t mqtt_lost; /* lines that connection lost (broker too slow, or it ended) */
 };
 size_t brink_wire_encode_output(void *buf, size_t cap, const struct brink_wire_output *o);
 enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f,

@@ -47,7 +47,7 @@ static long fixed_size(unsigned type)
 	case BRINK_WIRE_MQTT_GO:
 		return 8;
 	case BRINK_WIRE_OUTPUT:
-		return 24;
+		return 32;
 	case BRINK_WIRE_STOP:
 		return 0;
 	case BRINK_WIRE_STATS:
@@ -194,11 +194,12 @@ enum brink_wire_status brink_wire_u64_decode(const struct brink_wire_frame *f, u
 enum brink_wire_status brink_wire_output_decode(const struct brink_wire_frame *f,
 						struct brink_wire_output *out)
 {
-	if (f->type != BRINK_WIRE_OUTPUT || f->length != 24)
+	if (f->type != BRINK_WIRE_OUTPUT || f->length != 32)
 		return BRINK_WIRE_BAD_PAYLOAD;
 	out->lines = get64(f->payload);
 	out->lost = get64(f->payload + 8);
 	out->mqtt = get64(f->payload + 16);
+	out->mqtt_lost = get64(f->payload + 24);
 	return BRINK_WIRE_OK;
 }
 
@@ -335,10 +336,11 @@ enum brink_wire_status brink_wire_mqtt_decode(const struct brink_wire_frame *f, 
 
 size_t brink_wire_encode_output(void *buf, size_t cap, const struct brink_wire_output *o)
 {
-	uint8_t p[24];
+	uint8_t p[32];
 	put64(p, o->lines);
 	put64(p + 8, o->lost);
 	put64(p + 16, o->mqtt);
+	put64(p + 24, o->mqtt_lost);
 	return brink_wire_encode(buf, cap, BRINK_WIRE_OUTPUT, p, sizeof(p));
 }
 

@@ -47,6 +47,7 @@ struct brink_mqtt_ingest {
 	size_t max_packet;
 	uint8_t *out; /* packets for the broker: [out_sent, out_len) not written yet */
 	size_t out_len, out_sent, out_cap;
+	uint64_t out_lines; /* services' lines in [out_sent, out_len), see mqtt__flush */
 	char client_id[32];
 	char secret[48]; /* brinkd's own password with its supervised broker */
 	struct mqtt_thing *things;

@@ -75,7 +75,7 @@ void router__mqtt_send(struct route *rt, const char *lines, size_t len)
 		publish_batched(m, rt->mqtt_topic, lines, len, &t);
 	else
 		publish_each(m, rt->mqtt_topic, lines, len, &t);
-	atomic_fetch_add(&rt->r->stats.mqtt_published, t.sent);
+	m->out_lines += t.sent; /* published as the broker takes them (mqtt__flush) */
 	atomic_fetch_add(&rt->r->stats.mqtt_dropped, t.dropped);
 	if (was_empty && t.sent && mqtt__flush(m) < 0)
 		mqtt__connection_lost(m);

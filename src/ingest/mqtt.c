@@ -100,6 +100,8 @@ static void drop_socket(struct brink_mqtt_ingest *m)
 	m->fd = -1;
 	m->tcp_up = false;
 	m->events = 0;
+	atomic_fetch_add(&m->r->stats.mqtt_dropped, m->out_lines); /* never written */
+	m->out_lines = 0;
 	m->in_len = m->skip = m->out_len = m->out_sent = 0;
 	m->ping_ms = m->pings = m->pongs = 0;
 	m->batched = false;
@@ -142,8 +144,21 @@ static void watch(struct brink_mqtt_ingest *m)
 	}
 }
 
+/* Services' lines count as published once the broker's socket took them:
+ * all that waited when it took everything, else in proportion to the bytes
+ * it took (the lines left count later, or as dropped if the connection
+ * ends first). */
+static void count_published(struct brink_mqtt_ingest *m, size_t waited)
+{
+	size_t left = m->out_len - m->out_sent;
+	uint64_t n = left ? m->out_lines * (waited - left) / waited : m->out_lines;
+	m->out_lines -= n;
+	atomic_fetch_add(&m->r->stats.mqtt_published, n);
+}
+
 int mqtt__flush(struct brink_mqtt_ingest *m)
 {
+	size_t waited = m->out_len - m->out_sent;
 	while (m->out_sent < m->out_len) {
 		ssize_t n = send(m->fd, m->out + m->out_sent, m->out_len - m->out_sent,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -157,6 +172,8 @@ int mqtt__flush(struct brink_mqtt_ingest *m)
 		m->out_sent += (size_t)n;
 		m->wrote_ms = uv_now(&m->r->loop);
 	}
+	if (waited)
+		count_published(m, waited);
 	if (m->out_sent == m->out_len)
 		m->out_sent = m->out_len = 0;
 	watch(m);

@@ -293,6 +293,7 @@ static void on_results(uv_poll_t *h, int status, int events)
 			atomic_fetch_add(&rt->r->stats.delivered_lines, o.lines);
 			atomic_fetch_add(&rt->r->stats.stream_dropped, o.lost);
 			atomic_fetch_add(&rt->r->stats.mqtt_published, o.mqtt);
+			atomic_fetch_add(&rt->r->stats.mqtt_dropped, o.mqtt_lost);
 		} else if (f.type == BRINK_WIRE_MQTT) {
 			router__mqtt_svc_acked(rt, &f);
 		} else if (f.type == BRINK_WIRE_RESULTS && brink_wire_records_begin(&f, &it) == BRINK_WIRE_OK)

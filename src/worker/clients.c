@@ -40,6 +40,7 @@ static void drop_client(struct worker_clients *wc, struct worker_client *c)
 {
 	close(c->fd);
 	free(c->pending);
+	wc->discarded += c->plines;
 	*c = wc->c[--wc->n];
 }
 
@@ -81,6 +82,7 @@ static void keep(struct worker_clients *wc, struct worker_client *c, const char 
 	}
 	memcpy(c->pending + c->plen, data, len);
 	c->plen += len;
+	c->plines += count;
 }
 
 /* Returns -1 when the client is gone (the caller drops it). */
@@ -93,6 +95,8 @@ static int client_write(struct worker_clients *wc, struct worker_client *c, cons
 		return -1;
 	if ((size_t)n < len)
 		keep(wc, c, data + n, len - (size_t)n, count);
+	else
+		wc->written += count;
 	return 0;
 }
 
@@ -116,7 +120,8 @@ size_t worker_clients_pollfds(const struct worker_clients *wc, struct pollfd *ou
 	return k;
 }
 
-/* Writes what waits for c, as far as its socket takes it. */
+/* Writes what waits for c, as far as its socket takes it. Its lines count
+ * as written when all went, else in proportion to the bytes that went. */
 static void flush_client(struct worker_clients *wc, struct worker_client *c)
 {
 	ssize_t n = write_some(c->fd, c->pending, c->plen);
@@ -124,7 +129,12 @@ static void flush_client(struct worker_clients *wc, struct worker_client *c)
 		drop_client(wc, c);
 		return;
 	}
+	uint64_t went = c->plines * (uint64_t)n / c->plen;
 	c->plen -= (size_t)n;
+	if (c->plen == 0)
+		went = c->plines;
+	c->plines -= went;
+	wc->written += went;
 	if (c->plen == 0) {
 		free(c->pending);
 		c->pending = NULL;

@@ -8,7 +8,9 @@
  * counted in `dropped`, logged once each time it falls behind) once
  * WORKER_CLIENT_QUEUE_MAX bytes wait for it, as brinkd's own stream clients
  * do. A client whose socket fails is closed here at once. A held client's
- * lines wait (with the same bound) until it is released. */
+ * lines wait (with the same bound) until it is released. Every line given
+ * for a client ends up counted once: written (its socket took all of it),
+ * dropped (too slow) or discarded (the client went before it was written). */
 #ifndef BRINK_WORKER_CLIENTS_H
 #define BRINK_WORKER_CLIENTS_H
 
@@ -28,12 +30,15 @@ struct worker_client {
 	size_t plen;   /* bytes in pending not written yet */
 	bool dropping; /* lost lines since it last caught up (logged once) */
 	bool held;     /* its lines wait in pending until released */
+	uint64_t plines; /* lines in pending, the one partly written included */
 };
 
 struct worker_clients {
 	struct worker_client c[BRINK_WIRE_MAX_CLIENTS];
 	size_t n;
-	uint64_t dropped; /* lines lost to slow clients (once per client) */
+	uint64_t dropped;   /* lines lost to slow clients (once per client) */
+	uint64_t written;   /* lines the clients' sockets took (see flush_client) */
+	uint64_t discarded; /* lines still waiting for a client when it went */
 };
 
 /* Takes fd over: adds the client, or closes fd when the table is full or the

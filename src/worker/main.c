@@ -86,8 +86,8 @@ struct worker {
 	uint64_t lines_out;      /* result lines produced */
 	uint64_t lines_sent;     /* ... of which brinkd has heard (OUTPUT) */
 	uint64_t drops_sent;     /* the clients' lost lines brinkd has heard of */
-	uint64_t mqtt_lines;     /* lines published on the MQTT connection */
-	uint64_t mqtt_sent;      /* ... of which brinkd has heard */
+	uint64_t mqtt_sent;      /* lines the MQTT connection took, of which brinkd has heard */
+	uint64_t mqtt_drops_sent; /* lines it lost, of which brinkd has heard */
 	uint64_t unit;
 	struct brink_wire_cpu cpu; /* the last CPU assignment (period 0: none yet) */
 	bool records_warned;
@@ -159,7 +159,7 @@ static void send_joined(struct worker *w)
 {
 	if (w->joined_len) {
 		worker_clients_send(&w->clients, w->joined, w->joined_len, w->joined_count);
-		w->mqtt_lines += worker_publisher_send(&w->pub, w->joined, w->joined_len);
+		worker_publisher_send(&w->pub, w->joined, w->joined_len);
 	}
 	w->joined_len = 0;
 	w->joined_count = 0;
@@ -216,20 +216,23 @@ static int send_analyze_stats(struct worker *w)
 	return send_frame(w, out, brink_wire_encode_stats(out, sizeof(out), &st));
 }
 
-/* The lines produced, the lines the stream clients lost and the lines
- * published on MQTT since the last report: brinkd's counts, whether or not
- * it takes the RESULTS. */
+/* The lines produced, the lines the stream clients lost, and the lines the
+ * MQTT connection took whole or lost since the last report: brinkd's counts,
+ * whether or not it takes the RESULTS. */
 static int send_output(struct worker *w)
 {
-	uint8_t out[BRINK_WIRE_HDR_SIZE + 24];
-	uint64_t dropped = w->clients.dropped + w->pub.conns.dropped;
-	struct brink_wire_output o = {w->lines_out - w->lines_sent, dropped - w->drops_sent,
-				      w->mqtt_lines - w->mqtt_sent};
-	if (!o.lines && !o.lost && !o.mqtt)
+	uint8_t out[BRINK_WIRE_HDR_SIZE + 32];
+	const struct worker_clients *mqtt = &w->pub.conns;
+	uint64_t mqtt_drops = mqtt->dropped + mqtt->discarded;
+	struct brink_wire_output o = {w->lines_out - w->lines_sent,
+				      w->clients.dropped - w->drops_sent,
+				      mqtt->written - w->mqtt_sent, mqtt_drops - w->mqtt_drops_sent};
+	if (!o.lines && !o.lost && !o.mqtt && !o.mqtt_lost)
 		return 0;
 	w->lines_sent = w->lines_out;
-	w->drops_sent = dropped;
-	w->mqtt_sent = w->mqtt_lines;
+	w->drops_sent = w->clients.dropped;
+	w->mqtt_sent = mqtt->written;
+	w->mqtt_drops_sent = mqtt_drops;
 	return send_on(w->data_fd, out, brink_wire_encode_output(out, sizeof(out), &o));
 }
 
@@ -447,6 +450,16 @@ static int serve_ready(struct worker *w, int fd)
 	return rc;
 }
 
+/* Whether the MQTT connection's counts moved since brinkd last heard them:
+ * its lines can be written, dropped or discarded long after they were
+ * produced (held until MQTT_GO, queued for a slow broker). */
+static bool mqtt_counts_moved(const struct worker *w)
+{
+	const struct worker_clients *mqtt = &w->pub.conns;
+	return mqtt->written != w->mqtt_sent ||
+	       mqtt->dropped + mqtt->discarded != w->mqtt_drops_sent;
+}
+
 /* Serves frames on the control socket and the data channel, and writes to
  * stream clients that fell behind when they can take more; returns the
  * process exit status. */
@@ -485,6 +498,7 @@ static int serve(struct worker *w)
 			if (rc != GO_ON)
 				return rc - 1000;
 		}
+		w->stats_dirty = w->stats_dirty || mqtt_counts_moved(w);
 	}
 }
 

@@ -22,10 +22,9 @@ void worker_publisher_go(struct worker_publisher *p, uint64_t id)
 	worker_clients_release(&p->conns, id);
 }
 
-uint64_t worker_publisher_send(struct worker_publisher *p, const char *lines, size_t len)
+void worker_publisher_send(struct worker_publisher *p, const char *lines, size_t len)
 {
 	struct brink_mqtt_outbatch b;
-	uint64_t given = 0;
 	for (const char *at = lines, *end = lines + len; p->conns.n && at < end;) {
 		if (!brink_mqtt_outbatch_span(p->topic_len, at, (size_t)(end - at), &b) ||
 		    b.packet > sizeof(p->packet)) {
@@ -36,8 +35,6 @@ uint64_t worker_publisher_send(struct worker_publisher *p, const char *lines, si
 		}
 		size_t n = brink_mqtt_outbatch_encode(p->topic, p->topic_len, at, &b, p->packet);
 		worker_clients_send(&p->conns, (const char *)p->packet, n, (unsigned)b.count);
-		given += b.count;
 		at += b.used;
 	}
-	return given;
 }

@@ -33,9 +33,9 @@ int worker_publisher_add(struct worker_publisher *p, uint64_t id, const char *to
 /* MQTT_GO for connection `id`: what it holds is written, and the lines
  * from now on as they come. */
 void worker_publisher_go(struct worker_publisher *p, uint64_t id);
-/* Publishes lines (each ending with '\n'), when there is a connection;
- * returns how many it gave the connection (those the broker was too slow
- * for are also counted in conns.dropped). */
-uint64_t worker_publisher_send(struct worker_publisher *p, const char *lines, size_t len);
+/* Publishes lines (each ending with '\n'), when there is a connection.
+ * Each line given ends up counted once in conns: written, dropped (the
+ * broker was too slow) or discarded (the connection ended first). */
+void worker_publisher_send(struct worker_publisher *p, const char *lines, size_t len);
 
 #endif

@@ -103,6 +103,9 @@ check "external: lines flow again" ext_flow ext2
 # a broker that takes nothing (stopped): output is bounded, the rest dropped and counted
 rss() { awk '/^VmRSS:/{print $2}' "/proc/$BRINKD_PID/status"; }
 rss0=$(rss)
+lines0=$(metric brink_stream_lines_total)
+pub0=$(metric brink_mqtt_published_total)
+drop0=$(metric brink_mqtt_dropped_total)
 kill -STOP "$EXT_PID"
 PAD=$(head -c 250 /dev/zero | tr '\0' p)
 /usr/bin/python3 - "$INGEST_PORT" roof "$TK" "$PAD" <<'PY'
@@ -127,8 +130,24 @@ else
 	check "... brinkd's memory stays bounded (< 6 MB more)" test "$grown" -lt 6144
 fi
 check "... and brinkd answers" curl -sf "$BRINK_URL/healthz"
-kill -CONT "$EXT_PID"
-check "the broker resumes: lines flow again" ext_flow ext3
+# killed while stopped: the lines brinkd still held for it were never published
+check "... every reading of the burst became a line" wait_metric brink_stream_lines_total $((lines0 + 5000))
+drop1=$(metric brink_mqtt_dropped_total)
+kill -KILL "$EXT_PID"
+wait "$EXT_PID" 2>/dev/null
+check "the stopped broker killed: the client notices" wait_metric_is brink_mqtt_connected 0
+check "... the lines it still held for the broker count as dropped" test "$(metric brink_mqtt_dropped_total)" -gt "$drop1"
+burst_counted() {
+	local pub drop
+	pub=$(metric brink_mqtt_published_total)
+	drop=$(metric brink_mqtt_dropped_total)
+	echo "burst: $((pub - pub0)) lines published, $((drop - drop0)) dropped" >&2
+	test $((pub - pub0 + drop - drop0)) -eq 5000
+}
+check "... every line of the burst counted once, as published or as dropped" burst_counted
+start_ext
+check "the broker back: the client reconnects" wait_metric brink_mqtt_connected 1
+check "... and lines flow again" ext_flow ext3
 brinkd_stop
 brinkd_start -o cpu.capacity=1.5 -o mqtt.broker=external -o mqtt.username=brinkd-ext \
 	-o mqtt.password=wrong

@@ -215,7 +215,7 @@ static void test_batch_corrupt(void **state)
 static void test_client(void **state)
 {
 	(void)state;
-	uint8_t buf[40], pl[16] = {0};
+	uint8_t buf[64], pl[24] = {0};
 	struct brink_wire_frame f;
 	uint64_t id = 0;
 	size_t n = brink_wire_encode_u64(buf, sizeof(buf), BRINK_WIRE_CLIENT, 0x0102030405060708ull);
@@ -244,14 +244,16 @@ static void test_client(void **state)
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
 	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_OK);
 	assert_true(id == 1);
-	struct brink_wire_output o = {1234, 56, 78}, back = {0, 0, 0};
+	struct brink_wire_output o = {1234, 56, 78, 9}, back = {0, 0, 0, 0};
 	n = brink_wire_encode_output(buf, sizeof(buf), &o);
-	assert_int_equal(n, BRINK_WIRE_HDR_SIZE + 24);
+	assert_int_equal(n, BRINK_WIRE_HDR_SIZE + 32);
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_OK);
 	assert_int_equal(brink_wire_output_decode(&f, &back), BRINK_WIRE_OK);
-	assert_true(back.lines == 1234 && back.lost == 56 && back.mqtt == 78);
+	assert_true(back.lines == 1234 && back.lost == 56 && back.mqtt == 78 && back.mqtt_lost == 9);
 	assert_int_equal(brink_wire_u64_decode(&f, &id), BRINK_WIRE_BAD_PAYLOAD);
-	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_OUTPUT, pl, 16); /* the old size */
+	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_OUTPUT, pl, 16); /* an old size */
+	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
+	n = brink_wire_encode(buf, sizeof(buf), BRINK_WIRE_OUTPUT, pl, 24); /* the last size */
 	assert_int_equal(brink_wire_parse_msg(buf, n, &f), BRINK_WIRE_BAD_PAYLOAD);
 	assert_string_equal(brink_wire_type_name(BRINK_WIRE_CLIENT_GONE), "CLIENT_GONE");
 	assert_string_equal(brink_wire_type_name(BRINK_WIRE_OUTPUT), "OUTPUT");

@@ -125,12 +125,42 @@ static void a_stalled_client_keeps_a_bounded_prefix(void **state)
 	assert_int_equal(total % sizeof(chunk), 0);
 	size_t kept = total / sizeof(chunk);
 	assert_true(wc.dropped == (uint64_t)(writes - (int)kept) * 10);
+	assert_true(wc.written == kept * 10 && wc.discarded == 0);
 	for (size_t i = 0; i < kept; i++) {
 		char want[16];
 		snprintf(want, sizeof(want), "%08zu", i);
 		assert_memory_equal(got + i * sizeof(chunk), want, 8);
 	}
 	worker_clients_remove(&wc, 7);
+	close(p[1]);
+}
+
+/* Lines still waiting when their client goes (CLIENT_GONE, or its socket
+ * fails) are counted as discarded: each line given is counted once, as
+ * written, dropped or discarded. */
+static void lines_waiting_for_a_client_that_goes_are_discarded(void **state)
+{
+	(void)state;
+	static struct worker_clients wc;
+	char chunk[4096];
+	int p[2];
+	uint64_t given = 0;
+	memset(&wc, 0, sizeof(wc));
+	client_pair(p);
+	memset(chunk, 'x', sizeof(chunk));
+	assert_int_equal(worker_clients_add(&wc, 3, p[0]), 0);
+	while (wc.c[0].plen == 0) { /* until its socket is full */
+		worker_clients_send(&wc, chunk, sizeof(chunk), 4);
+		given += 4;
+	}
+	for (int i = 0; i < 3; i++, given += 4)
+		worker_clients_send(&wc, chunk, sizeof(chunk), 4);
+	uint64_t waiting = wc.c[0].plines;
+	assert_true(waiting >= 4 && waiting <= 16);
+	assert_true(wc.written + wc.dropped + waiting == given);
+	worker_clients_remove(&wc, 3);
+	assert_true(wc.discarded == waiting);
+	assert_true(wc.written + wc.dropped + wc.discarded == given);
 	close(p[1]);
 }
 
@@ -160,6 +190,7 @@ int main(void)
 		cmocka_unit_test(lines_reach_every_client_and_remove_closes),
 		cmocka_unit_test(a_full_table_or_a_taken_id_refuses_and_closes),
 		cmocka_unit_test(a_stalled_client_keeps_a_bounded_prefix),
+		cmocka_unit_test(lines_waiting_for_a_client_that_goes_are_discarded),
 		cmocka_unit_test(a_client_whose_socket_fails_is_dropped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,12 +86,14 @@ static void lines_go_as_one_batch_of_records(void **state)
 	broker_pair(b);
 	assert_int_equal(worker_publisher_add(&pub, 7, TOPIC, b[0]), 0);
 	worker_publisher_go(&pub, 7);
-	assert_true(worker_publisher_send(&pub, "{\"a\":1}\n{\"b\":2}\n", 16) == 2);
+	worker_publisher_send(&pub, "{\"a\":1}\n{\"b\":2}\n", 16);
+	assert_true(pub.conns.written == 2);
 	assert_int_equal(lines_of(read_all(b[1]), lines, sizeof(lines)), 1);
 	assert_string_equal(lines, "{\"a\":1}\n{\"b\":2}\n");
 	worker_clients_remove(&pub.conns, 7);
 	assert_int_equal(read(b[1], lines, sizeof(lines)), 0); /* closed */
-	assert_true(worker_publisher_send(&pub, "x\n", 2) == 0); /* no connection: nothing */
+	worker_publisher_send(&pub, "x\n", 2); /* no connection: nothing */
+	assert_true(pub.conns.written == 2 && pub.conns.discarded == 0);
 	close(b[1]);
 }
 
@@ -108,7 +110,8 @@ static void a_new_connection_replaces_the_old(void **state)
 	assert_int_equal(pub.conns.n, 1);
 	assert_int_equal(read(b1[1], lines, sizeof(lines)), 0); /* the old one is closed */
 	worker_publisher_go(&pub, 2);
-	assert_true(worker_publisher_send(&pub, "z\n", 2) == 1);
+	worker_publisher_send(&pub, "z\n", 2);
+	assert_true(pub.conns.written == 1);
 	assert_int_equal(lines_of(read_all(b2[1]), lines, sizeof(lines)), 1);
 	assert_string_equal(lines, "z\n");
 	worker_clients_remove(&pub.conns, 2);
@@ -130,7 +133,7 @@ static void many_lines_split_into_batches(void **state)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "{\"seq\":%zu}\n", lines++);
 	assert_int_equal(worker_publisher_add(&pub, 3, TOPIC, b[0]), 0);
 	worker_publisher_go(&pub, 3);
-	assert_true(worker_publisher_send(&pub, text, len) == lines);
+	worker_publisher_send(&pub, text, len);
 	for (int i = 0; i < 1000; i++) {
 		n = read_from(b[1], n);
 		if (!pub.conns.c[0].plen)
@@ -138,7 +141,7 @@ static void many_lines_split_into_batches(void **state)
 		worker_clients_flush(&pub.conns, b[0]);
 	}
 	n = read_from(b[1], n);
-	assert_true(pub.conns.dropped == 0);
+	assert_true(pub.conns.dropped == 0 && pub.conns.written == lines);
 	assert_true(n > BRINK_MQTT_BATCH_MAX);
 	assert_true(lines_of(n, back, sizeof(back)) > 1);
 	assert_string_equal(back, text);
@@ -158,8 +161,9 @@ static void lines_wait_for_go(void **state)
 	memset(&pub, 0, sizeof(pub));
 	broker_pair(b);
 	assert_int_equal(worker_publisher_add(&pub, 4, TOPIC, b[0]), 0);
-	assert_true(worker_publisher_send(&pub, "{\"a\":1}\n", 8) == 1);
-	assert_true(worker_publisher_send(&pub, "{\"b\":2}\n", 8) == 1);
+	worker_publisher_send(&pub, "{\"a\":1}\n", 8);
+	worker_publisher_send(&pub, "{\"b\":2}\n", 8);
+	assert_true(pub.conns.written == 0); /* held: not counted yet */
 	assert_int_equal(worker_clients_pollfds(&pub.conns, pfd, 1), 0); /* not polled for */
 	worker_clients_flush(&pub.conns, b[0]);
 	worker_publisher_go(&pub, 5); /* another connection's */
@@ -168,12 +172,34 @@ static void lines_wait_for_go(void **state)
 	worker_publisher_go(&pub, 4);
 	assert_int_equal(lines_of(read_all(b[1]), lines, sizeof(lines)), 2); /* as sent */
 	assert_string_equal(lines, "{\"a\":1}\n{\"b\":2}\n");
-	assert_true(worker_publisher_send(&pub, "{\"c\":3}\n", 8) == 1);
+	assert_true(pub.conns.written == 2);
+	worker_publisher_send(&pub, "{\"c\":3}\n", 8);
 	assert_int_equal(lines_of(read_all(b[1]), lines, sizeof(lines)), 1);
 	assert_string_equal(lines, "{\"c\":3}\n");
-	assert_true(pub.conns.dropped == 0);
+	assert_true(pub.conns.written == 3 && pub.conns.dropped == 0);
 	worker_clients_remove(&pub.conns, 4);
 	close(b[1]);
+}
+
+/* Held lines whose connection ends before MQTT_GO (CLIENT_GONE, or a new
+ * connection replacing it) were never published: discarded, not written. */
+static void held_lines_of_an_ended_connection_are_discarded(void **state)
+{
+	(void)state;
+	int b1[2], b2[2];
+	memset(&pub, 0, sizeof(pub));
+	broker_pair(b1);
+	broker_pair(b2);
+	assert_int_equal(worker_publisher_add(&pub, 8, TOPIC, b1[0]), 0);
+	worker_publisher_send(&pub, "{\"a\":1}\n{\"b\":2}\n", 16);
+	assert_int_equal(worker_publisher_add(&pub, 9, TOPIC, b2[0]), 0);
+	assert_true(pub.conns.discarded == 2 && pub.conns.written == 0);
+	worker_publisher_send(&pub, "{\"c\":3}\n", 8);
+	worker_clients_remove(&pub.conns, 9);
+	assert_true(pub.conns.discarded == 3 && pub.conns.written == 0);
+	assert_true(pub.conns.dropped == 0);
+	close(b1[1]);
+	close(b2[1]);
 }
 
 int main(void)
@@ -183,6 +209,7 @@ int main(void)
 		cmocka_unit_test(a_new_connection_replaces_the_old),
 		cmocka_unit_test(many_lines_split_into_batches),
 		cmocka_unit_test(lines_wait_for_go),
+		cmocka_unit_test(held_lines_of_an_ended_connection_are_discarded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
