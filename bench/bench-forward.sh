@@ -22,7 +22,8 @@
 # offered with 1 and with 10 subscribers), LAT_ROUNDS=3 (latency runs per
 # system and rate; the report takes their median), THINGS="1 10 100", SUBS="1 10",
 # PIN=1 (system under test on CPU 0, load generator on CPU 1), NETNS=1 (own
-# network namespace, lo with MTU 1500), NICE=-10, LAT_RT=0.
+# network namespace, lo with MTU 1500), NICE=-10, LAT_RT=0, MQTT_BOUND=1 (beside
+# brink's MQTT path, the bound on it: mqtt_bound_run).
 set -eu
 SELF=$(realpath "$0")
 cd "$(dirname "$SELF")/.."
@@ -56,6 +57,8 @@ mkdir -p "$BUILD/bench"
 cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$BUILD/bench/fwd_bench" bench/fwd_bench.c \
 	$(pkg-config --cflags --libs libmosquitto) -lpthread
 FWD="$BUILD/bench/fwd_bench"
+BOUND_PLUGIN=$PWD/$BUILD/bench/mqtt_bound_plugin.so
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -shared -o "$BOUND_PLUGIN" bench/mqtt_bound_plugin.c
 TMP=$(mktemp -d /tmp/brink-fwd.XXXXXX)
 PIDS=() # every process this script started and has not stopped yet
 cleanup() {
@@ -167,10 +170,11 @@ round_notes() {
 # reach the next); Nagle on for throughput (its default and its fastest),
 # TCP_NODELAY on broker and clients for latency (its lowest latency).
 MQ_PID="" MQ_PORT=""
-mosq_start() { # NODELAY(true|false)
+mosq_start() { # NODELAY(true|false) [CONFIG_LINE...]
 	MQ_PORT=$(free_port)
 	printf '%s\n' "listener $MQ_PORT 127.0.0.1" "allow_anonymous true" "persistence false" \
-		"set_tcp_nodelay $1" "log_dest stderr" "log_type error" "log_type warning" >"$TMP/mosquitto.conf"
+		"set_tcp_nodelay $1" "log_dest stderr" "log_type error" "log_type warning" \
+		"${@:2}" >"$TMP/mosquitto.conf"
 	"${SUT_RUN[@]}" mosquitto -c "$TMP/mosquitto.conf" 2>>"$TMP/mosquitto.log" &
 	MQ_PID=$!
 	PIDS+=("$MQ_PID")
@@ -181,6 +185,21 @@ mosq_run() { # NODELAY FWD_ARGS...: LINE
 	shift
 	mosq_start "$nd"
 	run_fwd mosquitto -p "$MQ_PORT" -B "$MQ_PID" "$@"
+	stop_pid "$MQ_PID"
+}
+
+# ---- The bound on brink's MQTT path (mqtt-bound): Mosquitto with
+# bench/mqtt_bound_plugin.c, which publishes each in/<thing> message again on
+# out/<thing> from inside the broker. Its broker takes the thing's PUBLISH and
+# delivers a line to each subscriber, the least brink's MQTT path makes its
+# broker do, with brinkd and the worker costing nothing: what that path
+# could reach at best on this machine. Same load, clients and options.
+mqtt_bound_run() { # NODELAY FWD_ARGS...: LINE
+	local nd=$1
+	shift
+	seq 0 99 | sed 's|.*|bench - in/thing-&|' >"$TMP/bound.auth"
+	mosq_start "$nd" "plugin $BOUND_PLUGIN"
+	run_fwd mosquitto -p "$MQ_PORT" -B "$MQ_PID" -K "$TMP/bound.auth" -k "bench - out/#" "$@"
 	stop_pid "$MQ_PID"
 }
 
@@ -213,6 +232,7 @@ sys_run() {
 	fi
 	case $sys in
 	mosquitto) mosq_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
+	mqtt-bound) mqtt_bound_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
 	standin) tcp_run standin_up standin_down "$t" "$s" "${args[@]}" ;;
 	*) BROKER_NODELAY=$nodelay brink_run "$sys" "$t" "$s" "${args[@]}" ;;
 	esac
@@ -486,6 +506,10 @@ if [ "$CHECK_GEN" = 1 ]; then
 fi
 SYSTEMS=(mosquitto)
 brink_systems
+if [ "${MQTT_BOUND:-1}" = 1 ]; then
+	SYSTEMS+=(mqtt-bound) LABEL[mqtt-bound]="mqtt-bound"
+	echo "mqtt-bound: not brink; Mosquitto relaying in/ to out/ inside itself, the bound on brink-mqtt (mqtt_bound_run)"
+fi
 if [ "$SELF_TEST" = 1 ]; then
 	SYSTEMS+=(standin) LABEL[standin]="self-test stand-in (python3 relay, not brink)"
 fi
