@@ -23,7 +23,9 @@
 # system and rate; the report takes their median), THINGS="1 10 100", SUBS="1 10",
 # PIN=1 (system under test on CPU 0, load generator on CPU 1), NETNS=1 (own
 # network namespace, lo with MTU 1500), NICE=-10, LAT_RT=0, MQTT_BOUND=1 (beside
-# brink's MQTT path, the bound on it: mqtt_bound_run).
+# brink's MQTT path, the bound on it: mqtt_bound_run), CONTROL=0 (1: Mosquitto
+# a second time, as one more system: how often the budget's ratios hold for
+# Mosquitto against itself, the noise they carry on this machine).
 set -eu
 SELF=$(realpath "$0")
 cd "$(dirname "$SELF")/.."
@@ -233,6 +235,7 @@ sys_run() {
 	case $sys in
 	mosquitto) mosq_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
 	mqtt-bound) mqtt_bound_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
+	control) mosq_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
 	standin) tcp_run standin_up standin_down "$t" "$s" "${args[@]}" ;;
 	*) BROKER_NODELAY=$nodelay brink_run "$sys" "$t" "$s" "${args[@]}" ;;
 	esac
@@ -509,6 +512,10 @@ brink_systems
 if [ "${MQTT_BOUND:-1}" = 1 ]; then
 	SYSTEMS+=(mqtt-bound) LABEL[mqtt-bound]="mqtt-bound"
 	echo "mqtt-bound: not brink; Mosquitto relaying in/ to out/ inside itself, the bound on brink-mqtt (mqtt_bound_run)"
+fi
+if [ "${CONTROL:-0}" = 1 ]; then
+	SYSTEMS+=(control) LABEL[control]="control   "
+	echo "control: not brink; Mosquitto alone again, compared with its first run like the others"
 fi
 if [ "$SELF_TEST" = 1 ]; then
 	SYSTEMS+=(standin) LABEL[standin]="self-test stand-in (python3 relay, not brink)"

@@ -217,7 +217,7 @@ static int send_analyze_stats(struct worker *w)
 }
 
 /* The lines produced, the lines the stream clients lost, and the lines the
- * MQTT connection took whole or lost since the last report: brinkd's counts,
+ * MQTT connection took or lost since the last report: brinkd's counts,
  * whether or not it takes the RESULTS. */
 static int send_output(struct worker *w)
 {
