@@ -233,9 +233,8 @@ sys_run() {
 		run_as lat
 	fi
 	case $sys in
-	mosquitto) mosq_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
+	mosquitto | control) mosq_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
 	mqtt-bound) mqtt_bound_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
-	control) mosq_run "$nodelay" -n "$t" -s "$s" "${args[@]}" ;;
 	standin) tcp_run standin_up standin_down "$t" "$s" "${args[@]}" ;;
 	*) BROKER_NODELAY=$nodelay brink_run "$sys" "$t" "$s" "${args[@]}" ;;
 	esac

@@ -129,10 +129,9 @@ static void flush_client(struct worker_clients *wc, struct worker_client *c)
 		drop_client(wc, c);
 		return;
 	}
-	uint64_t went = c->plines * (uint64_t)n / c->plen;
+	size_t waited = c->plen;
 	c->plen -= (size_t)n;
-	if (c->plen == 0)
-		went = c->plines;
+	uint64_t went = c->plen ? c->plines * (uint64_t)n / waited : c->plines;
 	c->plines -= went;
 	wc->written += went;
 	if (c->plen == 0) {
