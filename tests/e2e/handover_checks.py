@@ -42,9 +42,13 @@ def settle(want, timeout=3.0):
     return worker_sockets()
 
 
-def dropped_metric():
+def metric(name):
     text = urllib.request.urlopen(metrics, timeout=3).read().decode()
-    return int([l for l in text.splitlines() if l.startswith("brink_stream_dropped_lines_total ")][0].split()[1])
+    return int([l for l in text.splitlines() if l.startswith(name + " ")][0].split()[1])
+
+
+def dropped_metric():
+    return metric("brink_stream_dropped_lines_total")
 
 
 def worker_rss_kib():
@@ -108,6 +112,7 @@ stalled.sendall(key.encode() + b"\n")
 reader = client()
 settle(base + 2)
 dropped0 = dropped_metric()
+batches0 = metric("brink_router_dropped_batches_total")
 rss0 = worker_rss_kib()
 pad, n = "x" * 200, 40000  # about 11 MB of lines: more than the kernel buffers hold
 got = 0
@@ -115,7 +120,9 @@ for i in range(n):
     send(t, 1000 + i, pad)
     if i % 500 == 499:
         got += len(read_lines(reader, 500, 5.0))
-check("a stalled client does not hold the others back", got == n, f"{got} of {n}")
+check("a stalled client does not hold the others back", got == n,
+      f"{got} of {n}, brinkd dropped "
+      f"{metric('brink_router_dropped_batches_total') - batches0} batches for the worker")
 rss1 = worker_rss_kib()
 check("what waits for a stalled client stays bounded in the worker", rss1 - rss0 < 3 * 1024,
       f"{rss1 - rss0} KiB more")
