@@ -99,7 +99,10 @@ static void enqueue(struct brink_router *r, struct route *rt, const uint8_t *fra
 		watch_writable(rt, true);
 }
 
-/* Sends what waits, oldest first, while the unit takes it. */
+static void route_flush(struct route *rt, bool held_too);
+
+/* Sends what waits, oldest first, while the unit takes it, then the batch
+ * held back meanwhile. */
 static void drain(struct route *rt)
 {
 	enum send_result res = SENT;
@@ -112,16 +115,26 @@ static void drain(struct route *rt)
 	if (res == GONE)
 		queue_free(rt); /* nobody will read them: no busy loop on a dead channel */
 	if (rt->qcount == 0)
+		route_flush(rt, true);
+	if (rt->qcount == 0)
 		watch_writable(rt, false);
 }
 
 /* Sends a frame behind any still waiting, or queues it; false: the unit is gone. */
-bool router__route_send(struct route *rt, const uint8_t *frame, size_t len)
+static bool send_or_queue(struct route *rt, const uint8_t *frame, size_t len)
 {
 	enum send_result res = rt->qcount ? LATER : send_frame(rt, frame, len);
 	if (res == LATER)
 		enqueue(rt->r, rt, frame, len);
 	return res != GONE;
+}
+
+/* A frame of its own (not readings) goes behind the readings that came
+ * before it, the batch held back included: the unit sees them in order. */
+bool router__route_send(struct route *rt, const uint8_t *frame, size_t len)
+{
+	route_flush(rt, true);
+	return send_or_queue(rt, frame, len);
 }
 
 bool router__route_send_u64(struct route *rt, enum brink_wire_type type, uint64_t v)
@@ -166,14 +179,18 @@ void router__retap_all(struct brink_router *r)
 		router__route_retap(rt);
 }
 
-/* Sends the route's batch, behind any frames still waiting. */
-static void route_flush(struct brink_router *r, struct route *rt)
+/* Sends the route's batch, behind any frames still waiting. While frames
+ * wait (the unit is behind: its CPU cap, a burst), the batch is held and
+ * goes on filling unless held_too: a burst of single readings then takes
+ * ROUTE_QUEUE full frames to lose anything, not ROUTE_QUEUE loop turns.
+ * drain() sends it when the queue is empty; a full batch is queued. */
+static void route_flush(struct route *rt, bool held_too)
 {
-	if (!rt->out || !rt->batch.count)
+	if (!rt->out || !rt->batch.count || (rt->qcount && !held_too))
 		return;
 	size_t n = brink_wire_batch_end(&rt->batch);
-	if (!router__route_send(rt, rt->out, n))
-		atomic_fetch_add(&r->stats.dropped_batches, 1);
+	if (!send_or_queue(rt, rt->out, n))
+		atomic_fetch_add(&rt->r->stats.dropped_batches, 1);
 	brink_wire_batch_begin(&rt->batch, rt->out, BRINK_WIRE_MAX_FRAME, BRINK_WIRE_RECORDS);
 }
 
@@ -196,7 +213,7 @@ static void route_add_record(struct brink_router *r, struct route *rt, uint64_t 
 		brink_wire_batch_begin(&rt->batch, rt->out, BRINK_WIRE_MAX_FRAME, BRINK_WIRE_RECORDS);
 	}
 	if (brink_wire_batch_add(&rt->batch, rt->seq, time_ns, rec, len) != BRINK_WIRE_OK) {
-		route_flush(r, rt);
+		route_flush(rt, true);
 		if (brink_wire_batch_add(&rt->batch, rt->seq, time_ns, rec, len) != BRINK_WIRE_OK)
 			return;
 	}
@@ -240,7 +257,7 @@ static void on_flush(uv_check_t *h)
 		struct route *next = rt->next_dirty;
 		rt->dirty = false;
 		if (!rt->removed)
-			route_flush(r, rt);
+			route_flush(rt, false);
 		rt = next;
 	}
 }

@@ -53,6 +53,27 @@ check "metrics count refused lines" grep -q '^brink_ingest_refused_total{reason=
 check "metrics count refused authentications" grep -q '^brink_ingest_refused_total{reason="auth"} [1-9]' "$DATA_DIR/metrics"
 check "metrics count delivered lines" grep -q '^brink_stream_lines_total [1-9]' "$DATA_DIR/metrics"
 
+# A worker that cannot run for a moment (its CPU cap, here SIGSTOP) while
+# readings come one at a time: brinkd keeps filling one batch while frames
+# wait for it, so the queue holds 2000 readings, not one frame a reading.
+api GET "/v1/services/$SVC" "" "$A"
+WORKER=$(jqb .worker.pid)
+exec 3<>/dev/tcp/127.0.0.1/"$PORT"
+printf '%s\n' "$A" >&3
+sleep 0.3
+BATCHES0=$(metric brink_router_dropped_batches_total)
+kill -STOP "$WORKER"
+"$BRINK" sensor simulate --port "$INGEST_PORT" --thing "roof:$TA_KEY" --count 2000 --rate 2000 \
+	>/dev/null 2>&1
+kill -CONT "$WORKER"
+timeout 2 cat <&3 >"$DATA_DIR/stopped.txt"
+exec 3<&-
+GOT=$(grep -o '"seq":[0-9]*' "$DATA_DIR/stopped.txt" | sort -u | wc -l)
+DROPPED=$(($(metric brink_router_dropped_batches_total) - BATCHES0))
+check "a worker stopped under 2000 single readings gets every one once it runs ($GOT)" \
+	test "$GOT" -eq 2000
+check "... and brinkd dropped no batch for it ($DROPPED)" test "$DROPPED" -eq 0
+
 KEY=$A
 api POST "/v1/services/$SVC/stop"
 wait "$SSE_PID"
