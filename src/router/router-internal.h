@@ -40,6 +40,7 @@ struct route {
 	struct {
 		uint8_t *frame;
 		size_t len;
+		uint32_t readings; /* in it: 0 for a frame that is not RECORDS */
 	} queue[ROUTE_QUEUE];
 	unsigned qhead, qcount;
 	bool dirty;
@@ -83,8 +84,8 @@ struct brink_router {
 	uint8_t in[BRINK_WIRE_MAX_FRAME]; /* RESULTS being read (the loop thread only) */
 	uint64_t accept_warned_ms;
 	struct {
-		atomic_ullong readings, delivered_lines, dropped_batches, refused_lines,
-			refused_auth, connections, stream_dropped;
+		atomic_ullong readings, delivered_lines, dropped_batches, dropped_readings,
+			refused_lines, refused_auth, connections, stream_dropped;
 		atomic_ullong refused_dtls, refused_malformed;
 		atomic_ullong mqtt_refused_auth, mqtt_refused_acl, mqtt_published, mqtt_dropped,
 			mqtt_broker_starts, mqtt_dropped_readings;

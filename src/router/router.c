@@ -77,24 +77,32 @@ static void watch_writable(struct route *rt, bool on)
 	uv_poll_start(&rt->poll, on ? UV_READABLE | UV_WRITABLE : UV_READABLE, on_results);
 }
 
-/* Keeps a frame the unit cannot take now, dropping the oldest when full. */
-static void enqueue(struct brink_router *r, struct route *rt, const uint8_t *frame, size_t len)
+static void count_dropped(struct brink_router *r, uint32_t readings)
+{
+	atomic_fetch_add(&r->stats.dropped_batches, 1);
+	atomic_fetch_add(&r->stats.dropped_readings, readings);
+}
+
+/* Keeps a frame (of `readings` readings) the unit cannot take now,
+ * dropping the oldest when full. */
+static void enqueue(struct route *rt, const uint8_t *frame, size_t len, uint32_t readings)
 {
 	uint8_t *copy = malloc(len);
 	if (!copy) {
-		atomic_fetch_add(&r->stats.dropped_batches, 1);
+		count_dropped(rt->r, readings);
 		return;
 	}
 	memcpy(copy, frame, len);
 	if (rt->qcount == ROUTE_QUEUE) {
+		count_dropped(rt->r, rt->queue[rt->qhead].readings);
 		free(rt->queue[rt->qhead].frame);
 		rt->qhead = (rt->qhead + 1) % ROUTE_QUEUE;
 		rt->qcount--;
-		atomic_fetch_add(&r->stats.dropped_batches, 1);
 	}
 	unsigned tail = (rt->qhead + rt->qcount) % ROUTE_QUEUE;
 	rt->queue[tail].frame = copy;
 	rt->queue[tail].len = len;
+	rt->queue[tail].readings = readings;
 	if (rt->qcount++ == 0)
 		watch_writable(rt, true);
 }
@@ -121,11 +129,11 @@ static void drain(struct route *rt)
 }
 
 /* Sends a frame behind any still waiting, or queues it; false: the unit is gone. */
-static bool send_or_queue(struct route *rt, const uint8_t *frame, size_t len)
+static bool send_or_queue(struct route *rt, const uint8_t *frame, size_t len, uint32_t readings)
 {
 	enum send_result res = rt->qcount ? LATER : send_frame(rt, frame, len);
 	if (res == LATER)
-		enqueue(rt->r, rt, frame, len);
+		enqueue(rt, frame, len, readings);
 	return res != GONE;
 }
 
@@ -134,7 +142,7 @@ static bool send_or_queue(struct route *rt, const uint8_t *frame, size_t len)
 bool router__route_send(struct route *rt, const uint8_t *frame, size_t len)
 {
 	route_flush(rt, true);
-	return send_or_queue(rt, frame, len);
+	return send_or_queue(rt, frame, len, 0);
 }
 
 bool router__route_send_u64(struct route *rt, enum brink_wire_type type, uint64_t v)
@@ -188,9 +196,10 @@ static void route_flush(struct route *rt, bool held_too)
 {
 	if (!rt->out || !rt->batch.count || (rt->qcount && !held_too))
 		return;
+	uint32_t readings = rt->batch.count;
 	size_t n = brink_wire_batch_end(&rt->batch);
-	if (!send_or_queue(rt, rt->out, n))
-		atomic_fetch_add(&rt->r->stats.dropped_batches, 1);
+	if (!send_or_queue(rt, rt->out, n, readings))
+		count_dropped(rt->r, readings);
 	brink_wire_batch_begin(&rt->batch, rt->out, BRINK_WIRE_MAX_FRAME, BRINK_WIRE_RECORDS);
 }
 
@@ -541,6 +550,7 @@ void brink_router_stats(struct brink_router *r, struct brink_router_stats *out)
 	out->delivered_lines = atomic_load(&r->stats.delivered_lines);
 	out->stream_dropped = atomic_load(&r->stats.stream_dropped);
 	out->dropped_batches = atomic_load(&r->stats.dropped_batches);
+	out->dropped_readings = atomic_load(&r->stats.dropped_readings);
 	out->refused_lines = atomic_load(&r->stats.refused_lines);
 	out->refused_auth = atomic_load(&r->stats.refused_auth);
 	out->refused_dtls = atomic_load(&r->stats.refused_dtls);

@@ -37,6 +37,7 @@ struct brink_route {
 struct brink_router_stats {
 	uint64_t readings, delivered_lines, dropped_batches, refused_lines, refused_auth,
 		connections;
+	uint64_t dropped_readings; /* in the batches dropped */
 	uint64_t refused_dtls; /* CoAP DTLS handshakes that failed */
 	uint64_t refused_malformed; /* CoAP datagrams libcoap dropped or refused itself */
 	uint64_t stream_dropped; /* lines stream-port clients were too slow to take */

@@ -112,7 +112,7 @@ stalled.sendall(key.encode() + b"\n")
 reader = client()
 settle(base + 2)
 dropped0 = dropped_metric()
-batches0 = metric("brink_router_dropped_batches_total")
+readings0 = metric("brink_router_dropped_readings_total")
 rss0 = worker_rss_kib()
 pad, n = "x" * 200, 40000  # about 11 MB of lines: more than the kernel buffers hold
 got = 0
@@ -122,7 +122,7 @@ for i in range(n):
         got += len(read_lines(reader, 500, 5.0))
 check("a stalled client does not hold the others back", got == n,
       f"{got} of {n}, brinkd dropped "
-      f"{metric('brink_router_dropped_batches_total') - batches0} batches for the worker")
+      f"{metric('brink_router_dropped_readings_total') - readings0} readings for the worker")
 rss1 = worker_rss_kib()
 check("what waits for a stalled client stays bounded in the worker", rss1 - rss0 < 3 * 1024,
       f"{rss1 - rss0} KiB more")

@@ -73,6 +73,28 @@ DROPPED=$(($(metric brink_router_dropped_batches_total) - BATCHES0))
 check "a worker stopped under 2000 single readings gets every one once it runs ($GOT)" \
 	test "$GOT" -eq 2000
 check "... and brinkd dropped no batch for it ($DROPPED)" test "$DROPPED" -eq 0
+# More than its queue holds (32 frames of 64 KiB): the oldest readings are
+# dropped, and every one is either delivered or counted.
+exec 3<>/dev/tcp/127.0.0.1/"$PORT"
+printf '%s\n' "$A" >&3
+sleep 0.3
+READINGS0=$(metric brink_router_dropped_readings_total)
+LOST0=$(metric brink_stream_dropped_lines_total)
+kill -STOP "$WORKER"
+"$BRINK" sensor simulate --port "$INGEST_PORT" --thing "roof:$TA_KEY" --count 60000 --rate 0 \
+	>/dev/null 2>&1
+sleep 0.3
+kill -CONT "$WORKER"
+timeout 3 cat <&3 >"$DATA_DIR/overrun.txt"
+exec 3<&-
+sleep 0.3
+GOT=$(grep -c '"seq"' "$DATA_DIR/overrun.txt")
+DROPPED=$(($(metric brink_router_dropped_readings_total) - READINGS0))
+LOST=$(($(metric brink_stream_dropped_lines_total) - LOST0))
+check "a worker stopped under 60000 readings loses the oldest ($DROPPED)" test "$DROPPED" -gt 0
+check "... and each is delivered or counted ($GOT + $DROPPED + $LOST)" \
+	test $((GOT + DROPPED + LOST)) -eq 60000
+check "... the newest among the delivered" grep -q '"seq":59999[,}]' "$DATA_DIR/overrun.txt"
 
 KEY=$A
 api POST "/v1/services/$SVC/stop"
