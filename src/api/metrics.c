@@ -132,7 +132,7 @@ static void put_router(struct text *t, struct brink_router *r)
 	       " than its readings.\n# TYPE brink_router_dropped_batches_total counter\n"
 	       "brink_router_dropped_batches_total %llu\n",
 	    (unsigned long long)s.dropped_batches);
-	put(t, "# HELP brink_router_dropped_readings_total Readings in those batches.\n"
+	put(t, "# HELP brink_router_dropped_readings_total Readings in the dropped batches.\n"
 	       "# TYPE brink_router_dropped_readings_total counter\n"
 	       "brink_router_dropped_readings_total %llu\n",
 	    (unsigned long long)s.dropped_readings);

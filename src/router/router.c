@@ -122,8 +122,7 @@ static void drain(struct route *rt)
 	}
 	if (res == GONE)
 		queue_free(rt); /* nobody will read them: no busy loop on a dead channel */
-	if (rt->qcount == 0)
-		route_flush(rt, true);
+	route_flush(rt, false); /* only once nothing waits */
 	if (rt->qcount == 0)
 		watch_writable(rt, false);
 }

@@ -53,49 +53,6 @@ check "metrics count refused lines" grep -q '^brink_ingest_refused_total{reason=
 check "metrics count refused authentications" grep -q '^brink_ingest_refused_total{reason="auth"} [1-9]' "$DATA_DIR/metrics"
 check "metrics count delivered lines" grep -q '^brink_stream_lines_total [1-9]' "$DATA_DIR/metrics"
 
-# A worker that cannot run for a moment (its CPU cap, here SIGSTOP) while
-# readings come one at a time: brinkd keeps filling one batch while frames
-# wait for it, so the queue holds 2000 readings, not one frame a reading.
-api GET "/v1/services/$SVC" "" "$A"
-WORKER=$(jqb .worker.pid)
-exec 3<>/dev/tcp/127.0.0.1/"$PORT"
-printf '%s\n' "$A" >&3
-sleep 0.3
-BATCHES0=$(metric brink_router_dropped_batches_total)
-kill -STOP "$WORKER"
-"$BRINK" sensor simulate --port "$INGEST_PORT" --thing "roof:$TA_KEY" --count 2000 --rate 2000 \
-	>/dev/null 2>&1
-kill -CONT "$WORKER"
-timeout 2 cat <&3 >"$DATA_DIR/stopped.txt"
-exec 3<&-
-GOT=$(grep -o '"seq":[0-9]*' "$DATA_DIR/stopped.txt" | sort -u | wc -l)
-DROPPED=$(($(metric brink_router_dropped_batches_total) - BATCHES0))
-check "a worker stopped under 2000 single readings gets every one once it runs ($GOT)" \
-	test "$GOT" -eq 2000
-check "... and brinkd dropped no batch for it ($DROPPED)" test "$DROPPED" -eq 0
-# More than its queue holds (32 frames of 64 KiB): the oldest readings are
-# dropped, and every one is either delivered or counted.
-exec 3<>/dev/tcp/127.0.0.1/"$PORT"
-printf '%s\n' "$A" >&3
-sleep 0.3
-READINGS0=$(metric brink_router_dropped_readings_total)
-LOST0=$(metric brink_stream_dropped_lines_total)
-kill -STOP "$WORKER"
-"$BRINK" sensor simulate --port "$INGEST_PORT" --thing "roof:$TA_KEY" --count 60000 --rate 0 \
-	>/dev/null 2>&1
-sleep 0.3
-kill -CONT "$WORKER"
-timeout 3 cat <&3 >"$DATA_DIR/overrun.txt"
-exec 3<&-
-sleep 0.3
-GOT=$(grep -c '"seq"' "$DATA_DIR/overrun.txt")
-DROPPED=$(($(metric brink_router_dropped_readings_total) - READINGS0))
-LOST=$(($(metric brink_stream_dropped_lines_total) - LOST0))
-check "a worker stopped under 60000 readings loses the oldest ($DROPPED)" test "$DROPPED" -gt 0
-check "... and each is delivered or counted ($GOT + $DROPPED + $LOST)" \
-	test $((GOT + DROPPED + LOST)) -eq 60000
-check "... the newest among the delivered" grep -q '"seq":59999[,}]' "$DATA_DIR/overrun.txt"
-
 KEY=$A
 api POST "/v1/services/$SVC/stop"
 wait "$SSE_PID"
@@ -107,4 +64,43 @@ expect_status 409 "SSE of a stopped service"
 api POST "/v1/services/$SVC/start"
 sleep 0.2
 check "started again, it listens on the same port" bash -c "(exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null"
+
+# A worker that cannot run for a moment (its CPU cap, here SIGSTOP) while
+# readings come: its stream client reads what it writes once it runs again.
+api GET "/v1/services/$SVC" "" "$A"
+WORKER=$(jqb .worker.pid)
+stopped_worker_burst() { # COUNT RATE OUT
+	exec 3<>/dev/tcp/127.0.0.1/"$PORT"
+	printf '%s\n' "$A" >&3
+	sleep 0.3
+	kill -STOP "$WORKER"
+	"$BRINK" sensor simulate --port "$INGEST_PORT" --thing "roof:$TA_KEY" --count "$1" \
+		--rate "$2" >/dev/null 2>&1
+	sleep 0.3
+	kill -CONT "$WORKER"
+	timeout 3 cat <&3 >"$3"
+	exec 3<&-
+	sleep 0.3
+}
+# Readings one at a time: brinkd keeps filling one batch while frames wait
+# for the worker, so its queue holds 2000 readings, not one frame a reading.
+BATCHES0=$(metric brink_router_dropped_batches_total)
+stopped_worker_burst 2000 2000 "$DATA_DIR/stopped.txt"
+GOT=$(grep -o '"seq":[0-9]*' "$DATA_DIR/stopped.txt" | sort -u | wc -l)
+DROPPED=$(($(metric brink_router_dropped_batches_total) - BATCHES0))
+check "a worker stopped under 2000 single readings gets every one once it runs ($GOT)" \
+	test "$GOT" -eq 2000
+check "... and brinkd dropped no batch for it ($DROPPED)" test "$DROPPED" -eq 0
+# More than its queue holds (32 frames of 64 KiB): the oldest readings are
+# dropped, and every one is either delivered or counted.
+READINGS0=$(metric brink_router_dropped_readings_total)
+LOST0=$(metric brink_stream_dropped_lines_total)
+stopped_worker_burst 60000 0 "$DATA_DIR/overrun.txt"
+GOT=$(grep -c '"seq"' "$DATA_DIR/overrun.txt")
+DROPPED=$(($(metric brink_router_dropped_readings_total) - READINGS0))
+LOST=$(($(metric brink_stream_dropped_lines_total) - LOST0))
+check "a worker stopped under 60000 readings loses the oldest ($DROPPED)" test "$DROPPED" -gt 0
+check "... and each is delivered or counted ($GOT + $DROPPED + $LOST)" \
+	test $((GOT + DROPPED + LOST)) -eq 60000
+check "... the newest among the delivered" grep -q '"seq":59999[,}]' "$DATA_DIR/overrun.txt"
 finish
